@@ -1,0 +1,49 @@
+//! The generated module's documentation: what a user needs without the provider's PDF.
+
+use std::fmt::Write as _;
+
+use crate::model::{Family, Spec};
+
+pub(super) fn module_doc(spec: &Spec) -> String {
+    let mut doc = format!(" {}\n", spec.name);
+    if let Some(text) = &spec.doc {
+        doc.push('\n');
+        for line in text.trim().lines() {
+            let _ = writeln!(doc, " {line}");
+        }
+    }
+    let family = match spec.family {
+        Family::Oidc => "OpenID Connect, authorization code flow",
+        Family::Oauth2 => "OAuth 2 authorization code flow (no OpenID Connect: no ID token, no discovery)",
+        Family::Backchannel => "OpenID Connect backchannel authentication",
+        Family::Rest => "client credentials and REST operations",
+    };
+    let _ = writeln!(doc, "\n Protocol: {family}. Written from `{}`.", spec.source);
+    let _ = writeln!(doc, "\n | Environment | Issuer |\n |---|---|");
+    for (name, env) in &spec.environments {
+        let _ = writeln!(doc, " | `{name}` | {} |", env.issuer.as_deref().map(|i| format!("`{i}`")).unwrap_or_else(|| "-".into()));
+    }
+    if !spec.scopes.is_empty() {
+        let _ = writeln!(doc, "\n | Scope | Claims |\n |---|---|");
+        for (wire, scope) in &spec.scopes {
+            let claims: Vec<String> = scope.claims.iter().map(|c| format!("`{c}`")).collect();
+            let _ = writeln!(doc, " | `{wire}` | {} |", if claims.is_empty() { "-".to_owned() } else { claims.join(", ") });
+        }
+    }
+    let lifetimes = &spec.lifetimes;
+    let mut parts = Vec::new();
+    for (what, value) in [
+        ("authorization code", lifetimes.authorization_code),
+        ("access token", lifetimes.access_token),
+        ("ID token", lifetimes.id_token),
+        ("request_uri", lifetimes.request_uri),
+    ] {
+        if let Some(value) = value {
+            parts.push(format!("{what} {} s", value.seconds));
+        }
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(doc, "\n Lifetimes: {}.", parts.join(", "));
+    }
+    doc
+}

@@ -1,0 +1,145 @@
+//! The provider profile the runtime reads, and the aliases that make the runtime's
+//! generic client this provider's client.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::Context;
+use crate::ident;
+use crate::model::{ClientAuthMethod, Family, ParMode, PkceMode, UserinfoFormat};
+use crate::model::UserinfoToken as TokenPlacement;
+
+pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let spec = cx.spec;
+    let provider = format_ident!("{}", ident::pascal(&spec.name));
+    let id = &spec.id;
+    let name = &spec.name;
+    let openid = spec.is_openid();
+    let client_auth = spec.client_auth.as_ref();
+    let methods: Vec<TokenStream> = client_auth
+        .map(|auth| auth.methods.iter().map(|m| client_auth_method(cx, *m)).collect())
+        .unwrap_or_default();
+    let default_method = match client_auth.and_then(|auth| auth.default_method()) {
+        Some(method) => {
+            let method = client_auth_method(cx, method);
+            quote!(Some(#method))
+        }
+        None => quote!(None),
+    };
+    let pkce = match spec.pkce {
+        PkceMode::None => quote!(#rt::PkceMode::None),
+        PkceMode::Optional => quote!(#rt::PkceMode::Optional),
+        PkceMode::Required => quote!(#rt::PkceMode::Required),
+    };
+    let par = match spec.par {
+        ParMode::None => quote!(#rt::ParMode::None),
+        ParMode::Offered => quote!(#rt::ParMode::Offered),
+        ParMode::Required => quote!(#rt::ParMode::Required),
+    };
+    let response_iss = spec.authorize.as_ref().is_some_and(|a| a.response_iss);
+    let algs = |algs: &[String]| {
+        let algs = algs.iter().map(|alg| format_ident!("{}", alg));
+        quote!(&[#(#rt::jose::SigningAlg::#algs),*])
+    };
+    let id_token_signing = algs(spec.id_token.as_ref().map(|t| t.signing.as_slice()).unwrap_or(&[]));
+    let userinfo = match &spec.userinfo {
+        Some(userinfo) => {
+            let method = if userinfo.method == "POST" { quote!(#rt::HttpMethod::Post) } else { quote!(#rt::HttpMethod::Get) };
+            let token = match userinfo.token {
+                TokenPlacement::Header => quote!(#rt::TokenPlacement::Header),
+                TokenPlacement::Body => quote!(#rt::TokenPlacement::Body),
+                TokenPlacement::Query => quote!(#rt::TokenPlacement::Query),
+            };
+            let formats = userinfo.formats.iter().map(|f| match f {
+                UserinfoFormat::Json => quote!(#rt::UserinfoFormat::Json),
+                UserinfoFormat::Signed => quote!(#rt::UserinfoFormat::Signed),
+                UserinfoFormat::SignedEncrypted => quote!(#rt::UserinfoFormat::SignedEncrypted),
+            });
+            let signing = algs(&userinfo.signing);
+            quote!(Some(#rt::UserinfoProfile { method: #method, token: #token, formats: &[#(#formats),*], signing: #signing }))
+        }
+        None => quote!(None),
+    };
+    let fields = |f: &crate::model::ErrorFields| {
+        let (code, description, uri) = (&f.code, &f.description, &f.uri);
+        quote!(#rt::ErrorFields { code: #code, description: #description, uri: #uri })
+    };
+    let body = fields(&spec.errors.body);
+    let redirect = fields(&spec.errors.redirect);
+    let detail = match &spec.errors.detail {
+        Some(detail) => quote!(Some(#detail)),
+        None => quote!(None),
+    };
+    let expires_in_accepts_string = spec.token.expires_in_accept.contains(&crate::model::Accept::String);
+    let seconds = |d: Option<crate::model::Duration>| match d {
+        Some(d) => {
+            let s = d.seconds;
+            quote!(Some(::std::time::Duration::from_secs(#s)))
+        }
+        None => quote!(None),
+    };
+    let authorization_code = seconds(spec.lifetimes.authorization_code);
+    let access_token = seconds(spec.lifetimes.access_token);
+    let pending_flow = seconds(spec.lifetimes.pending_flow);
+    let family = match spec.family {
+        Family::Oidc => quote!(#rt::Family::Oidc),
+        Family::Oauth2 => quote!(#rt::Family::Oauth2),
+        Family::Backchannel => quote!(#rt::Family::Backchannel),
+        Family::Rest => quote!(#rt::Family::Rest),
+    };
+    let provider_doc = format!(" {name}: the marker type that ties the runtime's generic client to this provider.");
+    let id_token_claims = if openid { quote!(IdTokenClaims) } else { quote!(#rt::NoIdToken) };
+    quote! {
+        /// What the runtime needs to know about the provider, from the spec.
+        pub static PROFILE: #rt::ProviderProfile = #rt::ProviderProfile {
+            id: #id,
+            name: #name,
+            family: #family,
+            client_auth: &[#(#methods),*],
+            default_client_auth: #default_method,
+            pkce: #pkce,
+            par: #par,
+            response_iss: #response_iss,
+            id_token_signing: #id_token_signing,
+            userinfo: #userinfo,
+            errors: #rt::ErrorDialect { body: #body, redirect: #redirect, detail: #detail },
+            expires_in_accepts_string: #expires_in_accepts_string,
+            authorization_code_lifetime: #authorization_code,
+            access_token_lifetime: #access_token,
+            pending_flow_lifetime: #pending_flow,
+        };
+
+        #[doc = #provider_doc]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct #provider;
+
+        impl #rt::Provider for #provider {
+            type ErrorCode = ErrorCode;
+            type Scope = Scope;
+            type IdTokenClaims = #id_token_claims;
+            type UserInfo = UserInfo;
+            const PROFILE: &'static #rt::ProviderProfile = &PROFILE;
+        }
+
+        /// The client: start a login, complete it from the callback, fetch userinfo, refresh.
+        pub type Client = #rt::Client<#provider>;
+        /// Builds a [`Client`]: `Client::builder(Environment::Production)`.
+        pub type ClientBuilder = #rt::ClientBuilder<#provider>;
+        /// A completed login: tokens and the validated ID token's claims.
+        pub type Login = #rt::Login<#provider>;
+        /// The tokens of a login or a refresh.
+        pub type Tokens = #rt::Tokens;
+    }
+}
+
+fn client_auth_method(cx: &Context<'_>, method: ClientAuthMethod) -> TokenStream {
+    let rt = &cx.rt;
+    match method {
+        ClientAuthMethod::ClientSecretBasic => quote!(#rt::ClientAuthMethod::ClientSecretBasic),
+        ClientAuthMethod::ClientSecretPost => quote!(#rt::ClientAuthMethod::ClientSecretPost),
+        ClientAuthMethod::ClientSecretJwt => quote!(#rt::ClientAuthMethod::ClientSecretJwt),
+        ClientAuthMethod::PrivateKeyJwt => quote!(#rt::ClientAuthMethod::PrivateKeyJwt),
+        ClientAuthMethod::None => quote!(#rt::ClientAuthMethod::None),
+    }
+}

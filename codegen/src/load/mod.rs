@@ -1,0 +1,232 @@
+//! Reading a spec: YAML text to the typed model, with every problem located.
+//!
+//! Structural problems (unknown fields, wrong types, missing fields) are collected
+//! all at once: after each one the offending node is pruned from the document and
+//! deserialization runs again, until it succeeds or nothing more can be pruned.
+
+pub mod path;
+pub mod source_map;
+
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use crate::diagnostic::{Diagnostic, DiagnosticClass, Diagnostics};
+use crate::model::Spec;
+use crate::validate;
+use path::{Segment, SpecPath};
+use source_map::SourceMap;
+
+/// More structural errors than this in one file are not worth reading one by one.
+const MAX_STRUCTURAL_ERRORS: usize = 64;
+
+/// A spec that passed every check: the only input the generator accepts.
+#[derive(Clone, Debug)]
+pub struct ValidatedSpec {
+    spec: Spec,
+    file: PathBuf,
+}
+
+impl ValidatedSpec {
+    /// The spec.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// The file it was read from.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+}
+
+/// Reads, parses and validates the spec file at `path`.
+pub fn load_file(path: impl AsRef<Path>) -> Result<ValidatedSpec, Diagnostics> {
+    let path = path.as_ref();
+    match std::fs::read_to_string(path) {
+        Ok(text) => load(path, &text),
+        Err(error) => Err(Diagnostics(vec![Diagnostic {
+            class: DiagnosticClass::Syntax,
+            file: path.to_owned(),
+            line: 1,
+            column: 1,
+            path: root_name(path),
+            message: format!("cannot read the spec: {error}"),
+            help: None,
+        }])),
+    }
+}
+
+/// Parses and validates spec `text`, read from `file` (used in diagnostics only).
+pub fn load(file: impl AsRef<Path>, text: &str) -> Result<ValidatedSpec, Diagnostics> {
+    let file = file.as_ref().to_owned();
+    let reporter = Reporter::new(&file, text);
+    let (spec, mut diagnostics) = parse(text, &reporter);
+    if let Some(spec) = &spec {
+        let structural_problems = !diagnostics.is_empty();
+        diagnostics.extend(validate::validate(spec, &reporter, structural_problems));
+    }
+    match spec {
+        Some(spec) if diagnostics.is_empty() => Ok(ValidatedSpec { spec, file }),
+        _ => Err(Diagnostics(diagnostics)),
+    }
+}
+
+/// Turns paths into located diagnostics for one file.
+pub struct Reporter {
+    file: PathBuf,
+    root: String,
+    source: SourceMap,
+}
+
+impl Reporter {
+    fn new(file: &Path, text: &str) -> Self {
+        Self { file: file.to_owned(), root: root_name(file), source: SourceMap::build(text) }
+    }
+
+    /// A diagnostic at `path`.
+    pub fn at(&self, class: DiagnosticClass, path: &SpecPath, message: impl Into<String>) -> Diagnostic {
+        let location = self.source.locate(path);
+        Diagnostic {
+            class,
+            file: self.file.clone(),
+            line: location.line,
+            column: location.column,
+            path: path.display(&self.root),
+            message: message.into(),
+            help: None,
+        }
+    }
+}
+
+fn root_name(file: &Path) -> String {
+    file.file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("spec")
+        .to_owned()
+}
+
+fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>) {
+    let mut document: Value = match serde_yaml::from_str(text) {
+        Ok(document) => document,
+        Err(error) => {
+            let (line, column) = error
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            let mut diagnostic = reporter.at(
+                DiagnosticClass::Syntax,
+                &SpecPath::root(),
+                format!("not valid YAML: {}", strip_location(&error.to_string())),
+            );
+            diagnostic.line = line;
+            diagnostic.column = column;
+            return (None, vec![diagnostic]);
+        }
+    };
+
+    let mut diagnostics = Vec::new();
+    let mut removed = RemovedItems::default();
+    for _ in 0..MAX_STRUCTURAL_ERRORS {
+        match serde_path_to_error::deserialize::<_, Spec>(document.clone()) {
+            Ok(spec) => return (Some(spec), diagnostics),
+            Err(error) => {
+                let path = convert_path(error.path());
+                let original = removed.original(&path);
+                let message = error.inner().to_string();
+                diagnostics.push(
+                    reporter.at(DiagnosticClass::Schema, &original, strip_location(&message)),
+                );
+                if !prune(&mut document, &path) {
+                    return (None, diagnostics);
+                }
+                if let (Some(Segment::Index(index)), Some(parent)) = (original.0.last(), original.parent()) {
+                    removed.record(parent, *index);
+                }
+            }
+        }
+    }
+    (None, diagnostics)
+}
+
+/// Sequence items pruned so far, by the sequence's path in the original document,
+/// so that later errors in the same sequence are reported at their original index.
+#[derive(Default)]
+struct RemovedItems(std::collections::HashMap<SpecPath, Vec<usize>>);
+
+impl RemovedItems {
+    fn record(&mut self, sequence: SpecPath, original_index: usize) {
+        let indices = self.0.entry(sequence).or_default();
+        indices.push(original_index);
+        indices.sort_unstable();
+    }
+
+    fn original(&self, path: &SpecPath) -> SpecPath {
+        let mut original = SpecPath::root();
+        for segment in &path.0 {
+            original = match segment {
+                Segment::Key(key) => original.key(key.clone()),
+                Segment::Index(index) => {
+                    let mut index = *index;
+                    for removed in self.0.get(&original).into_iter().flatten() {
+                        if *removed <= index {
+                            index += 1;
+                        }
+                    }
+                    original.index(index)
+                }
+            };
+        }
+        original
+    }
+}
+
+// serde_yaml appends " at line L column C" to some messages; the diagnostic has its own.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn convert_path(path: &serde_path_to_error::Path) -> SpecPath {
+    use serde_path_to_error::Segment as S;
+    let mut segments = Vec::new();
+    for segment in path.iter() {
+        match segment {
+            S::Map { key } => segments.push(Segment::Key(key.clone())),
+            S::Seq { index } => segments.push(Segment::Index(*index)),
+            // Deeper than an enum or an unknown step the path cannot be followed
+            // in the document, so the error is reported at the last known node.
+            S::Enum { .. } | S::Unknown => break,
+        }
+    }
+    SpecPath(segments)
+}
+
+/// Removes the node at `path` (or, if it is the root, gives up). Returns whether
+/// something was removed.
+fn prune(document: &mut Value, path: &SpecPath) -> bool {
+    let Some((last, parents)) = path.0.split_last() else {
+        return false;
+    };
+    let mut node = document;
+    for segment in parents {
+        let next = match (segment, node) {
+            (Segment::Key(key), Value::Mapping(map)) => map.get_mut(key.as_str()),
+            (Segment::Index(index), Value::Sequence(items)) => items.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(next) => node = next,
+            None => return false,
+        }
+    }
+    match (last, node) {
+        (Segment::Key(key), Value::Mapping(map)) => map.remove(key.as_str()).is_some(),
+        (Segment::Index(index), Value::Sequence(items)) if *index < items.len() => {
+            items.remove(*index);
+            true
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,84 @@
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Duration;
+
+/// Where an error's code, description and URI sit in a response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorFields {
+    /// The member holding the code.
+    #[serde(default = "default_code")]
+    pub code: String,
+    /// The member holding the human description.
+    #[serde(default = "default_description")]
+    pub description: String,
+    /// The member holding a URI with more information.
+    #[serde(default = "default_uri")]
+    pub uri: String,
+}
+
+fn default_code() -> String {
+    "error".to_owned()
+}
+fn default_description() -> String {
+    "error_description".to_owned()
+}
+fn default_uri() -> String {
+    "error_uri".to_owned()
+}
+
+impl Default for ErrorFields {
+    fn default() -> Self {
+        Self { code: default_code(), description: default_description(), uri: default_uri() }
+    }
+}
+
+/// How the provider reports errors, and every code it documents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorsSpec {
+    /// Members of a JSON error body (token, PAR, userinfo); OAuth's
+    /// `error` / `error_description` / `error_uri` by default.
+    #[serde(default)]
+    pub body: ErrorFields,
+    /// Parameters of an error on the redirect; OAuth's by default.
+    #[serde(default)]
+    pub redirect: ErrorFields,
+    /// A regular expression that decodes the description into named groups
+    /// `code`, `category`, `trace` and `message` (all optional). Mobile ID:
+    /// `^(?P<code>mid_(?P<category>req|sec|auth|sys)_\d{4})_(?P<trace>\S+) - (?P<message>.*)$`.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// Every documented code.
+    #[serde(default)]
+    pub codes: Vec<ErrorCodeSpec>,
+}
+
+/// One documented error code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCodeSpec {
+    /// The code as the provider sends it.
+    pub code: String,
+    /// The Rust variant name (snake_case or PascalCase), when the code does not make a good one.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The OAuth 2 error sent with it.
+    #[serde(default)]
+    pub oauth: Option<String>,
+    /// The provider's category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The provider's message.
+    pub message: String,
+    /// What the relying party should do about it.
+    #[serde(default)]
+    pub help: Option<String>,
+    /// The HTTP status it comes with, when it is known.
+    #[serde(default)]
+    pub http_status: Option<u16>,
+    /// How long to wait before retrying, when the provider says (imID: 200 s).
+    #[serde(default)]
+    pub retry_after: Option<Duration>,
+}

@@ -1,0 +1,92 @@
+//! A readable summary of what a spec generates: the main job's output.
+
+use std::fmt::Write as _;
+
+use crate::ident;
+use crate::load::ValidatedSpec;
+use crate::model::{Outcome, ParMode, TypeSpec, Via};
+use crate::names;
+
+/// The summary of one generated client, as plain text.
+pub fn summary(validated: &ValidatedSpec) -> String {
+    let spec = validated.spec();
+    let mut out = String::new();
+    let _ = writeln!(out, "{} (module `{}`, feature `{}`), from {}", spec.name, spec.id, spec.id, spec.source);
+    let _ = writeln!(out, "  family: {:?}", spec.family);
+    for (name, env) in &spec.environments {
+        let _ = writeln!(out, "  environment {name} ({:?}): issuer {}", env.kind, env.issuer.as_deref().unwrap_or("-"));
+        for (endpoint, url) in env.endpoints.iter() {
+            let _ = writeln!(out, "    {endpoint:<28} {url}");
+        }
+    }
+    let _ = writeln!(out, "  operations:");
+    let openid = spec.is_openid();
+    let par = spec.par != ParMode::None;
+    let ops: &[(&str, bool)] = &[
+        ("Client::start(AuthorizationRequest) -> authorization URL (state, nonce, PKCE S256 stored in the FlowStore)", true),
+        ("  through PAR (RFC 9126) when the request is `.pushed()`", par),
+        ("Client::complete(callback query) -> Login (state, iss, code exchange, ID token validated)", openid),
+        ("Client::complete(callback query) -> Login (state, code exchange)", !openid),
+        ("Client::userinfo(&Login) -> UserInfo (sub checked against the ID token)", spec.userinfo.is_some()),
+        ("Client::refresh(&RefreshToken) -> Tokens", true),
+    ];
+    for (op, offered) in ops {
+        if *offered {
+            let _ = writeln!(out, "    {op}");
+        }
+    }
+    if let Some(client_auth) = &spec.client_auth {
+        let methods: Vec<&str> = client_auth.methods.iter().map(|m| m.as_str()).collect();
+        let _ = writeln!(out, "  client authentication: {} (default {})", methods.join(", "), client_auth.default_method().map(|m| m.as_str()).unwrap_or("-"));
+    }
+    if let Some(authorize) = &spec.authorize {
+        let _ = writeln!(out, "  authorization parameters:");
+        for (wire, param) in &authorize.params {
+            let channel = match param.via {
+                Via::Par => "PAR only",
+                Via::RequestObject => "request object only",
+                Via::Backchannel => "backchannel",
+                Via::Any => "query or PAR",
+            };
+            let _ = writeln!(out, "    .{}(): `{wire}`, {}, {channel}", names::param(wire, param), type_name(&param.ty));
+        }
+        for forbidden in &authorize.forbidden {
+            let _ = writeln!(out, "    not offered: `{}` ({})", forbidden.name, forbidden.reason);
+        }
+    }
+    let _ = writeln!(out, "  scopes:");
+    for (wire, scope) in &spec.scopes {
+        let _ = writeln!(out, "    Scope::{:<16} `{wire}`{} -> {}", names::scope(wire, scope), if scope.required { " (always)" } else { "" }, if scope.claims.is_empty() { "-".to_owned() } else { scope.claims.join(", ") });
+    }
+    let _ = writeln!(out, "  claims:");
+    for (wire, claim) in &spec.claims {
+        let lenient = if claim.accept.is_empty() { "" } else { ", also accepted as a string" };
+        let _ = writeln!(out, "    {:<34} {}{lenient}", names::claim(wire, claim), type_name(&claim.ty));
+    }
+    let _ = writeln!(out, "  error codes ({}):", spec.errors.codes.len());
+    for code in &spec.errors.codes {
+        let _ = writeln!(out, "    ErrorCode::{:<30} {} ({}) {}", names::error_code(code), code.code, code.oauth.as_deref().unwrap_or("-"), code.message);
+    }
+    if let Some(sandbox) = &spec.sandbox {
+        let _ = writeln!(out, "  test users:");
+        for user in &sandbox.users {
+            let outcome = match &user.outcome {
+                Outcome::Approve => "approves".to_owned(),
+                Outcome::Error(code) => format!("fails with {code}"),
+            };
+            let _ = writeln!(out, "    test_users::{:<22} {} {outcome}", user.name, user.login);
+        }
+    }
+    out
+}
+
+fn type_name(ty: &TypeSpec) -> String {
+    match ty {
+        TypeSpec::Ref(name) => name.clone(),
+        TypeSpec::Array(inner) => format!("[{}]", type_name(inner)),
+        TypeSpec::Map(inner) => format!("{{string: {}}}", type_name(inner)),
+        TypeSpec::Enum(_) => "enum".to_owned(),
+        TypeSpec::Object(_) => "object".to_owned(),
+        other => ident::snake(&format!("{other:?}")),
+    }
+}

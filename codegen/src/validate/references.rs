@@ -1,0 +1,154 @@
+//! Names that must refer to something defined elsewhere in the spec.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Diagnostic, DiagnosticClass};
+use crate::load::path::SpecPath;
+use crate::load::Reporter;
+use crate::model::{Outcome, Spec, TypeSpec};
+use crate::names;
+
+pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    let root = SpecPath::root();
+    for (wire, scope) in &spec.scopes {
+        let path = root.key("scopes").key(wire);
+        for (i, claim) in scope.claims.iter().enumerate() {
+            if !spec.claims.contains_key(claim) {
+                let mut diagnostic = reporter.at(
+                    DiagnosticClass::UnknownReference,
+                    &path.key("claims").index(i),
+                    format!("scope `{wire}` names unknown claim `{claim}`"),
+                );
+                if let Some(close) = closest(claim, spec.claims.keys()) {
+                    diagnostic = diagnostic.help(format!("did you mean `{close}`?"));
+                } else {
+                    diagnostic = diagnostic.help("declare it under `claims`");
+                }
+                out.push(diagnostic);
+            }
+        }
+        let parameter = names::scope_parameter(wire);
+        if wire.contains('{') && parameter.is_none_or(|p| p.is_empty()) {
+            out.push(reporter.at(DiagnosticClass::Inconsistent, &path, "a parameterised scope names its parameter in braces: `service:{code}`"));
+        }
+    }
+
+    let mut visiting = HashSet::new();
+    for (name, def) in &spec.types {
+        check_refs(&def.ty, &root.key("types").key(name).key("type"), spec, reporter, out);
+        if refers_to_itself(name, &def.ty, spec, &mut visiting) {
+            out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("types").key(name), format!("type `{name}` contains itself without an array or map in between")));
+        }
+        visiting.clear();
+    }
+    if let Some(authorize) = &spec.authorize {
+        for (wire, param) in &authorize.params {
+            check_refs(&param.ty, &root.key("authorize").key("params").key(wire).key("type"), spec, reporter, out);
+        }
+    }
+    for (wire, claim) in &spec.claims {
+        check_refs(&claim.ty, &root.key("claims").key(wire).key("type"), spec, reporter, out);
+    }
+
+    let codes: HashSet<&str> = spec.errors.codes.iter().map(|c| c.code.as_str()).collect();
+    if let Some(sandbox) = &spec.sandbox {
+        for (i, user) in sandbox.users.iter().enumerate() {
+            if let Outcome::Error(code) = &user.outcome {
+                if !codes.contains(code.as_str()) {
+                    out.push(reporter.at(
+                        DiagnosticClass::UnknownReference,
+                        &root.key("sandbox").key("users").index(i).key("outcome"),
+                        format!("sandbox user `{}` fails with undocumented error code `{code}`", user.login),
+                    ).help("list the code under `errors.codes`"));
+                }
+            }
+        }
+    }
+
+    for (name, operation) in &spec.operations {
+        let path = root.key("operations").key(name);
+        if let Some(auth) = &operation.auth {
+            if !spec.auth.contains_key(auth) {
+                out.push(reporter.at(DiagnosticClass::UnknownReference, &path.key("auth"), format!("operation `{name}` uses unknown auth scheme `{auth}`")));
+            }
+        }
+        for placeholder in placeholders(&operation.url) {
+            let known = operation.path.contains_key(placeholder)
+                || spec.environments.values().all(|env| env.urls.contains_key(placeholder));
+            if !known {
+                out.push(reporter.at(
+                    DiagnosticClass::UnknownReference,
+                    &path.key("url"),
+                    format!("`{{{placeholder}}}` is neither a path parameter nor a URL every environment defines"),
+                ));
+            }
+        }
+    }
+    for (name, webhook) in &spec.webhooks {
+        if !webhook.body.contains_key(&webhook.correlate) {
+            out.push(reporter.at(
+                DiagnosticClass::UnknownReference,
+                &root.key("webhooks").key(name).key("correlate"),
+                format!("webhook `{name}` correlates on `{}`, which its body does not have", webhook.correlate),
+            ));
+        }
+    }
+}
+
+fn check_refs(ty: &TypeSpec, path: &SpecPath, spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    match ty {
+        TypeSpec::Ref(name) if !spec.types.contains_key(name) => {
+            out.push(reporter.at(DiagnosticClass::UnknownReference, &path.key("ref"), format!("unknown type `{name}`")).help("declare it under `types`"));
+        }
+        TypeSpec::Array(inner) => check_refs(inner, &path.key("array"), spec, reporter, out),
+        TypeSpec::Map(inner) => check_refs(inner, &path.key("map"), spec, reporter, out),
+        TypeSpec::Object(object) => {
+            for (wire, field) in &object.fields {
+                check_refs(&field.ty, &path.key("object").key(wire), spec, reporter, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A type that holds itself directly (not through a Vec or map) has infinite size.
+fn refers_to_itself<'a>(target: &str, ty: &'a TypeSpec, spec: &'a Spec, visiting: &mut HashSet<&'a str>) -> bool {
+    match ty {
+        TypeSpec::Ref(name) if name == target => true,
+        TypeSpec::Ref(name) => {
+            visiting.insert(name.as_str())
+                && spec.types.get(name).is_some_and(|inner| refers_to_itself(target, &inner.ty, spec, visiting))
+        }
+        TypeSpec::Object(object) => object.fields.values().any(|field| refers_to_itself(target, &field.ty, spec, visiting)),
+        _ => false,
+    }
+}
+
+/// `{name}` placeholders in a URL template.
+pub(crate) fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name))
+}
+
+/// The known name closest to a misspelt one, if one is close enough to suggest.
+fn closest<'a>(wanted: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+    known
+        .map(|name| (edit_distance(wanted, name), name))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name.as_str())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}

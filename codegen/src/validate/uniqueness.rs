@@ -1,0 +1,232 @@
+//! Identifiers: valid, and never two wire names on one Rust name; values and codes
+//! listed once.
+
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, DiagnosticClass};
+use crate::ident;
+use crate::load::path::SpecPath;
+use crate::load::Reporter;
+use crate::model::{Spec, TypeSpec};
+use crate::names;
+
+/// Rust names taken by the generated authorization request builder itself.
+const RESERVED_SETTERS: &[&str] = &["scope", "scopes", "pushed", "state", "nonce", "redirect_uri", "build", "into_params"];
+
+pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    let root = SpecPath::root();
+    if !ident::is_snake_ident(&spec.id) {
+        out.push(
+            reporter
+                .at(DiagnosticClass::InvalidIdentifier, &root.key("id"), format!("`{}` cannot be a module name", spec.id))
+                .help("use lowercase letters, digits and underscores, starting with a letter"),
+        );
+    }
+
+    let mut env_names = Names::new(DiagnosticClass::IdentifierCollision, "environment");
+    for name in spec.environments.keys() {
+        env_names.add(ident::pascal(name), name, root.key("environments").key(name), reporter, out);
+    }
+
+    for (name, def) in &spec.types {
+        let ty = &def.ty;
+        let path = root.key("types").key(name);
+        if !ident::is_pascal_ident(name) {
+            out.push(
+                reporter
+                    .at(DiagnosticClass::InvalidIdentifier, &path, format!("type name `{name}` is not a PascalCase Rust identifier"))
+                    .help("write it as it should appear in Rust, e.g. `LoginHint`"),
+            );
+        }
+        check_type(ty, &path.key("type"), reporter, out);
+    }
+
+    if let Some(authorize) = &spec.authorize {
+        let params_path = root.key("authorize").key("params");
+        let mut setters = Names::new(DiagnosticClass::IdentifierCollision, "parameter");
+        for (wire, param) in &authorize.params {
+            let path = params_path.key(wire);
+            let name = names::param(wire, param);
+            check_snake(&name, param.rust_name.is_some(), &path, reporter, out);
+            if RESERVED_SETTERS.contains(&name.as_str()) {
+                out.push(reporter.at(
+                    DiagnosticClass::IdentifierCollision,
+                    &path,
+                    format!("parameter `{wire}` would be the builder method `{name}`, which the runtime's own parameters use"),
+                ).help("the protocol's parameters are the runtime's; give this one a `rust_name`"));
+            }
+            setters.add(name, wire, path.clone(), reporter, out);
+            check_type(&param.ty, &path.key("type"), reporter, out);
+        }
+        let mut forbidden = HashMap::new();
+        for (i, param) in authorize.forbidden.iter().enumerate() {
+            let path = root.key("authorize").key("forbidden").index(i);
+            if forbidden.insert(param.name.as_str(), i).is_some() {
+                out.push(reporter.at(DiagnosticClass::DuplicateValue, &path, format!("parameter `{}` is forbidden twice", param.name)));
+            }
+            if authorize.params.contains_key(&param.name) {
+                out.push(reporter.at(
+                    DiagnosticClass::Inconsistent,
+                    &path,
+                    format!("parameter `{}` is both offered and forbidden", param.name),
+                ));
+            }
+        }
+    }
+
+    let mut scopes = Names::new(DiagnosticClass::IdentifierCollision, "scope");
+    for (wire, scope) in &spec.scopes {
+        let path = root.key("scopes").key(wire);
+        let name = names::scope(wire, scope);
+        if scope.rust_name.is_some() && !ident::is_pascal_ident(&name) {
+            out.push(reporter.at(DiagnosticClass::InvalidIdentifier, &path.key("rust_name"), format!("`{name}` is not a PascalCase Rust identifier")));
+        }
+        scopes.add(name, wire, path.clone(), reporter, out);
+        let mut seen = HashMap::new();
+        for (i, claim) in scope.claims.iter().enumerate() {
+            if seen.insert(claim.as_str(), i).is_some() {
+                out.push(reporter.at(DiagnosticClass::DuplicateValue, &path.key("claims").index(i), format!("claim `{claim}` is listed twice in scope `{wire}`")));
+            }
+        }
+    }
+
+    let mut claims = Names::new(DiagnosticClass::IdentifierCollision, "claim");
+    for (wire, claim) in &spec.claims {
+        let path = root.key("claims").key(wire);
+        let name = names::claim(wire, claim);
+        check_snake(&name, claim.rust_name.is_some(), &path, reporter, out);
+        claims.add(name, wire, path.clone(), reporter, out);
+        check_type(&claim.ty, &path.key("type"), reporter, out);
+    }
+
+    let mut codes = HashMap::new();
+    let mut variants = Names::new(DiagnosticClass::IdentifierCollision, "error code");
+    for (i, code) in spec.errors.codes.iter().enumerate() {
+        let path = root.key("errors").key("codes").index(i);
+        if let Some(first) = codes.insert(code.code.as_str(), i) {
+            out.push(
+                reporter
+                    .at(DiagnosticClass::DuplicateErrorCode, &path.key("code"), format!("error code `{}` is listed twice", code.code))
+                    .help(format!("it is first listed at errors.codes[{first}]; keep one")),
+            );
+            continue;
+        }
+        variants.add(names::error_code(code), &code.code, path, reporter, out);
+    }
+
+    if let Some(sandbox) = &spec.sandbox {
+        let mut users = Names::new(DiagnosticClass::IdentifierCollision, "sandbox user");
+        let mut logins = HashMap::new();
+        for (i, user) in sandbox.users.iter().enumerate() {
+            let path = root.key("sandbox").key("users").index(i);
+            if !ident::is_screaming_ident(&user.name) {
+                out.push(reporter.at(DiagnosticClass::InvalidIdentifier, &path.key("name"), format!("`{}` is not a SCREAMING_SNAKE_CASE constant name", user.name)));
+            }
+            users.add(user.name.clone(), &user.name, path.clone(), reporter, out);
+            if logins.insert(user.login.as_str(), i).is_some() {
+                out.push(reporter.at(DiagnosticClass::DuplicateValue, &path.key("login"), format!("sandbox user `{}` is listed twice", user.login)));
+            }
+        }
+    }
+
+    for (name, operation) in &spec.operations {
+        let path = root.key("operations").key(name);
+        check_snake(name, true, &path, reporter, out);
+        if let Some(body) = &operation.body {
+            check_type(body, &path.key("body"), reporter, out);
+        }
+        if let Some(json) = &operation.response.json {
+            check_type(json, &path.key("response").key("json"), reporter, out);
+        }
+    }
+    for (name, webhook) in &spec.webhooks {
+        let path = root.key("webhooks").key(name);
+        check_snake(name, true, &path, reporter, out);
+        check_fields(&webhook.body, &path.key("body"), reporter, out);
+    }
+}
+
+fn check_snake(name: &str, explicit: bool, path: &SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    if explicit && !ident::is_snake_ident(name) {
+        out.push(
+            reporter
+                .at(DiagnosticClass::InvalidIdentifier, path, format!("`{name}` is not a snake_case Rust identifier"))
+                .help("use lowercase letters, digits and underscores, starting with a letter; not a keyword"),
+        );
+    }
+}
+
+/// Enum values and object fields inside a type, recursively.
+fn check_type(ty: &TypeSpec, path: &SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    match ty {
+        TypeSpec::Enum(values) => {
+            let path = path.key("enum");
+            let mut wire = HashMap::new();
+            let mut variants = Names::new(DiagnosticClass::IdentifierCollision, "enum value");
+            for (i, value) in values.values.iter().enumerate() {
+                let item = path.index(i);
+                if let Some(first) = wire.insert(value.value.as_str(), i) {
+                    out.push(
+                        reporter
+                            .at(DiagnosticClass::DuplicateValue, &item, format!("enum value `{}` is listed twice", value.value))
+                            .help(format!("it is first listed at index {first}")),
+                    );
+                    continue;
+                }
+                let name = names::enum_value(value);
+                if value.rust_name.is_some() && !ident::is_pascal_ident(&name) {
+                    out.push(reporter.at(DiagnosticClass::InvalidIdentifier, &item, format!("`{name}` is not a PascalCase Rust identifier")));
+                }
+                if name == "Unknown" {
+                    out.push(reporter.at(DiagnosticClass::IdentifierCollision, &item, "`Unknown` is the variant that keeps undocumented values").help("give this value another `rust_name`"));
+                }
+                variants.add(name, &value.value, item, reporter, out);
+            }
+        }
+        TypeSpec::Object(object) => check_fields(&object.fields, &path.key("object"), reporter, out),
+        TypeSpec::Array(inner) => check_type(inner, &path.key("array"), reporter, out),
+        TypeSpec::Map(inner) => check_type(inner, &path.key("map"), reporter, out),
+        _ => {}
+    }
+}
+
+fn check_fields(
+    fields: &indexmap::IndexMap<String, crate::model::FieldSpec>,
+    path: &SpecPath,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut names = Names::new(DiagnosticClass::IdentifierCollision, "field");
+    for (wire, field) in fields {
+        let item = path.key(wire);
+        let name = names::field(wire, field);
+        check_snake(&name, field.rust_name.is_some(), &item, reporter, out);
+        names.add(name, wire, item.clone(), reporter, out);
+        check_type(&field.ty, &item, reporter, out);
+    }
+}
+
+/// Tracks Rust names in one namespace and reports two wire names on one.
+struct Names {
+    class: DiagnosticClass,
+    what: &'static str,
+    seen: HashMap<String, String>,
+}
+
+impl Names {
+    fn new(class: DiagnosticClass, what: &'static str) -> Self {
+        Self { class, what, seen: HashMap::new() }
+    }
+
+    fn add(&mut self, rust: String, wire: &str, path: SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+        if let Some(other) = self.seen.get(&rust) {
+            out.push(
+                reporter
+                    .at(self.class, &path, format!("{} `{wire}` and `{other}` both become the Rust name `{rust}`", self.what))
+                    .help("give one of them a `rust_name`"),
+            );
+        } else {
+            self.seen.insert(rust, wire.to_owned());
+        }
+    }
+}

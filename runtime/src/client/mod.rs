@@ -1,0 +1,105 @@
+//! The client every generated provider module aliases: `Client<P>` for provider `P`.
+//!
+//! One implementation of the authorization code flow (with PKCE, PAR, RFC 9207
+//! `iss`), the token exchange with client authentication, ID token validation,
+//! userinfo (JSON and signed) and refresh. What differs between providers comes from
+//! `P::PROFILE`, generated from the spec.
+
+mod builder;
+mod client_auth;
+mod complete;
+mod resolve;
+mod start;
+mod tokens;
+mod userinfo;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+pub use builder::ClientBuilder;
+pub use start::AuthorizationStart;
+pub use tokens::{Login, Tokens};
+
+use crate::error::ProviderErrorCode;
+use crate::http::HttpClient;
+use crate::profile::{ClientAuthMethod, ProviderProfile};
+use crate::secret::ClientSecret;
+use crate::store::FlowStore;
+use crate::values::ScopeValue;
+use resolve::Resolver;
+
+/// A provider, as its generated module describes it.
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's error codes.
+    type ErrorCode: ProviderErrorCode;
+    /// The provider's scopes.
+    type Scope: ScopeValue;
+    /// The claims of its ID tokens.
+    type IdTokenClaims: DeserializeOwned + serde::Serialize + Clone + std::fmt::Debug + Send + Sync + 'static;
+    /// The claims of its userinfo responses.
+    type UserInfo: DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static;
+    /// The profile generated from the spec.
+    const PROFILE: &'static ProviderProfile;
+}
+
+/// The result type of client operations.
+pub type Result<T, P> = std::result::Result<T, crate::Error<<P as Provider>::ErrorCode>>;
+
+/// A relying party's client for provider `P`. Cheap to clone; share one per process.
+pub struct Client<P: Provider> {
+    inner: Arc<Inner>,
+    provider: PhantomData<fn() -> P>,
+}
+
+impl<P: Provider> Clone for Client<P> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner), provider: PhantomData }
+    }
+}
+
+impl<P: Provider> std::fmt::Debug for Client<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("provider", &P::PROFILE.id)
+            .field("client_id", &self.inner.client_id)
+            .field("client_auth", &self.inner.client_auth)
+            .field("redirect_uri", &self.inner.redirect_uri.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    http: HttpClient,
+    resolver: Resolver,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    client_auth: ClientAuthMethod,
+    redirect_uri: url::Url,
+    store: Arc<dyn FlowStore>,
+    clock_skew: Duration,
+}
+
+impl<P: Provider> Client<P> {
+    /// Starts building a client for an environment of the spec, or for endpoints
+    /// given at run time (`Endpoints::discover("http://127.0.0.1:4000")` for a sandbox).
+    pub fn builder(target: impl Into<crate::profile::Target>) -> ClientBuilder<P> {
+        ClientBuilder::new(target.into())
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The client authentication method in use.
+    pub fn client_auth(&self) -> ClientAuthMethod {
+        self.inner.client_auth
+    }
+
+    fn profile(&self) -> &'static ProviderProfile {
+        P::PROFILE
+    }
+}

@@ -1,0 +1,131 @@
+//! Starting a login: the authorization URL, pushed first when the request says so.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+use url::Url;
+
+use super::client_auth::authenticate;
+use super::resolve::Endpoint;
+use super::{Client, Provider, Result};
+use crate::dialect;
+use crate::error::{EndpointKind, ResponseError};
+use crate::params::AuthorizationParams;
+use crate::profile::{ParMode, PkceMode};
+use crate::secret::{Nonce, PkceVerifier, State};
+use crate::store::PendingFlow;
+
+/// How long a pending flow waits for its callback when the spec does not say.
+const DEFAULT_PENDING_FLOW_LIFETIME: Duration = Duration::from_secs(600);
+
+/// Where to send the user, and the state that will come back.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AuthorizationStart {
+    /// The authorization URL to redirect the browser to.
+    pub url: Url,
+    /// The state in the URL; the pending flow is stored under it.
+    pub state: State,
+}
+
+#[derive(Deserialize)]
+struct ParResponse {
+    request_uri: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl<P: Provider> Client<P> {
+    /// Starts a login: stores a pending flow (state, nonce, PKCE verifier) and
+    /// returns the URL to redirect the user to. A pushed request is sent to the PAR
+    /// endpoint first, and the URL carries only its `request_uri`.
+    #[tracing::instrument(name = "idspec.start", skip_all, fields(provider = P::PROFILE.id, pushed))]
+    pub async fn start(&self, request: impl Into<AuthorizationParams>) -> Result<AuthorizationStart, P> {
+        let params = request.into();
+        let profile = self.profile();
+        let pushed = params.is_pushed() || profile.par == ParMode::Required;
+        tracing::Span::current().record("pushed", pushed);
+
+        let state = State::generate();
+        let nonce = profile.is_openid().then(Nonce::generate);
+        let verifier = (profile.pkce != PkceMode::None).then(PkceVerifier::generate);
+        let scope = params.scopes().join(" ");
+
+        let mut form: Vec<(&'static str, String)> = vec![
+            ("response_type", "code".to_owned()),
+            ("redirect_uri", self.inner.redirect_uri.to_string()),
+            ("scope", scope.clone()),
+            ("state", state.secret().to_owned()),
+        ];
+        if let Some(nonce) = &nonce {
+            form.push(("nonce", nonce.secret().to_owned()));
+        }
+        if let Some(verifier) = &verifier {
+            form.push(("code_challenge", verifier.s256_challenge()));
+            form.push(("code_challenge_method", "S256".to_owned()));
+        }
+        form.extend(params.params().iter().map(|(name, value)| (*name, value.clone())));
+
+        let mut url = self.inner.resolver.endpoint(Endpoint::Authorization).await?;
+        if pushed {
+            let request_uri = self.push(form).await?;
+            url.query_pairs_mut()
+                .append_pair("client_id", &self.inner.client_id)
+                .append_pair("request_uri", &request_uri);
+        } else {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("client_id", &self.inner.client_id);
+            for (name, value) in &form {
+                query.append_pair(name, value);
+            }
+        }
+
+        let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let flow = PendingFlow {
+            redirect_uri: self.inner.redirect_uri.to_string(),
+            nonce,
+            pkce_verifier: verifier,
+            scope,
+            started_at,
+            correlation: Default::default(),
+        };
+        let lifetime = profile.pending_flow_lifetime.unwrap_or(DEFAULT_PENDING_FLOW_LIFETIME);
+        self.inner.store.put(&self.flow_key(&state), flow, lifetime).await?;
+        tracing::debug!("authorization started");
+        Ok(AuthorizationStart { url, state })
+    }
+
+    /// RFC 9126: posts the request, authenticated, and returns its `request_uri`.
+    async fn push(&self, mut form: Vec<(&'static str, String)>) -> Result<String, P> {
+        let endpoint = self.inner.resolver.endpoint(Endpoint::Par).await?;
+        let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
+        let request = authenticate(&self.inner, request, &mut form);
+        let raw = self
+            .inner
+            .http
+            .execute(EndpointKind::PushedAuthorization, request.form(&form))
+            .await?;
+        // RFC 9126 answers 201; some providers document 200.
+        if !(200..300).contains(&raw.status) {
+            return Err(match dialect::body_error(&self.profile().errors, EndpointKind::PushedAuthorization, &raw) {
+                Some(error) => error.into(),
+                None => ResponseError::new(EndpointKind::PushedAuthorization, format!("HTTP status {}", raw.status))
+                    .with_raw(raw)
+                    .into(),
+            });
+        }
+        let response: ParResponse = serde_json::from_slice(&raw.body).map_err(|e| {
+            ResponseError::new(EndpointKind::PushedAuthorization, format!("not a PAR response ({:?} error)", e.classify()))
+                .with_raw(raw.clone())
+        })?;
+        if response.request_uri.is_empty() {
+            return Err(ResponseError::new(EndpointKind::PushedAuthorization, "the request_uri is empty").with_raw(raw).into());
+        }
+        tracing::debug!(expires_in = response.expires_in, "request pushed");
+        Ok(response.request_uri)
+    }
+
+    pub(super) fn flow_key(&self, state: &State) -> String {
+        format!("idspec:{}:{}", self.profile().id, state.secret())
+    }
+}

@@ -1,0 +1,63 @@
+//! Client configuration errors.
+
+/// The client cannot be built or used as configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A URL is not HTTPS and the loopback opt-in does not cover it.
+    #[error("{what} must use https (plain http is only allowed for loopback sandboxes, with the explicit opt-in): {url}")]
+    InsecureUrl {
+        /// Which URL.
+        what: &'static str,
+        /// The URL without its query.
+        url: String,
+    },
+    /// A URL could not be parsed.
+    #[error("{what} is not a valid URL: {reason}")]
+    InvalidUrl {
+        /// Which URL.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The provider has no such endpoint in this environment.
+    #[error("the provider has no {0} endpoint in this environment")]
+    MissingEndpoint(&'static str),
+    /// The client's authentication method needs something it was not given.
+    #[error("client authentication {method} needs {needs}")]
+    ClientAuth {
+        /// The method.
+        method: &'static str,
+        /// What is missing.
+        needs: &'static str,
+    },
+    /// The provider does not allow this client authentication method.
+    #[error("the provider does not allow client authentication {0}")]
+    ClientAuthNotAllowed(&'static str),
+    /// The method is allowed by the provider but this runtime cannot perform it yet.
+    #[error("client authentication {0} is not supported by this version of idspec")]
+    ClientAuthUnsupported(&'static str),
+}
+
+impl crate::ErrorMetadata for ConfigError {
+    fn code(&self) -> &str {
+        match self {
+            Self::InsecureUrl { .. } => "insecure_url",
+            Self::InvalidUrl { .. } => "invalid_url",
+            Self::MissingEndpoint(_) => "missing_endpoint",
+            Self::ClientAuth { .. } => "client_auth_incomplete",
+            Self::ClientAuthNotAllowed(_) => "client_auth_not_allowed",
+            Self::ClientAuthUnsupported(_) => "client_auth_unsupported",
+        }
+    }
+    fn message(&self) -> Option<&str> {
+        Some(match self {
+            Self::InsecureUrl { .. } => "use an https URL, or opt in to plain http for a loopback sandbox",
+            Self::InvalidUrl { .. } => "fix the URL in the configuration",
+            Self::MissingEndpoint(_) => "the provider's spec has no such endpoint for this environment",
+            Self::ClientAuth { .. } => "supply the missing client credential",
+            Self::ClientAuthNotAllowed(_) => "choose a client authentication method the provider allows",
+            Self::ClientAuthUnsupported(_) => "use client_secret_basic or client_secret_post",
+        })
+    }
+}

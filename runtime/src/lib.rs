@@ -1,0 +1,44 @@
+//! The protocol runtime behind idspec's generated identity-provider clients.
+//!
+//! Generated code describes a provider (endpoints, parameters, scopes, claims,
+//! error codes) and calls into this crate, which does the protocol once: HTTP with
+//! limits, discovery and JWKS caches, JOSE, the authorization code flow with PKCE and
+//! PAR, ID token and userinfo validation, refresh, and the error model.
+#![warn(missing_docs)]
+
+pub mod callback;
+pub mod client;
+pub mod config;
+mod dialect;
+pub mod discovery;
+pub mod error;
+pub mod http;
+pub mod id_token;
+pub mod jose;
+pub mod lenient;
+pub mod params;
+pub mod profile;
+pub mod random;
+pub mod secret;
+pub mod store;
+pub mod values;
+
+pub use client::{AuthorizationStart, Client, ClientBuilder, Login, Provider, Tokens};
+pub use config::ConfigError;
+pub use error::{Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError, ProviderErrorCode, RawResponse};
+pub use http::HttpClient;
+pub use params::{AuthorizationParams, Channel, FrontChannel, Pushed};
+pub use profile::{
+    ClientAuthMethod, Endpoints, EnvironmentConfig, EnvironmentKind, ErrorDialect, ErrorFields, Family,
+    HttpMethod, ParMode, PkceMode, ProviderProfile, Target, TokenPlacement, UserinfoFormat, UserinfoProfile,
+};
+pub use secret::{AccessToken, AuthorizationCode, ClientSecret, Jwt, Nonce, PkceVerifier, RefreshToken, State};
+pub use store::{FlowStore, MemoryFlowStore, PendingFlow};
+pub use values::{Audience, Base64Data, NoIdToken, ScopeValue, UnknownValue};
+
+// Generated code names these through the runtime, so that a crate using
+// `provider!` needs no serde dependency of its own.
+#[doc(hidden)]
+pub use serde;
+#[doc(hidden)]
+pub use serde_json;

@@ -1,0 +1,15 @@
+//! Helpers shared by integration tests; include with `mod support;`.
+//!
+//! * [`op::OpenIdProvider`]: a local OpenID Provider (node-oidc-provider,
+//!   `tests/op/server.mjs`) configured to behave like Swisscom Mobile ID.
+//! * [`browser::follow_to_redirect_uri`]: a user agent that completes the
+//!   provider's (automatic) login and consent by following redirects.
+
+// Every test binary compiles this module but uses only part of it.
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod op;
+
+pub use browser::follow_to_redirect_uri;
+pub use op::OpenIdProvider;
