@@ -77,19 +77,66 @@ fn fix(ident: String, empty: &str) -> String {
 pub fn is_keyword(ident: &str) -> bool {
     matches!(
         ident,
-        "as" | "break" | "const" | "continue" | "crate" | "else" | "enum" | "extern" | "false"
-            | "fn" | "for" | "if" | "impl" | "in" | "let" | "loop" | "match" | "mod" | "move"
-            | "mut" | "pub" | "ref" | "return" | "self" | "Self" | "static" | "struct" | "super"
-            | "trait" | "true" | "type" | "unsafe" | "use" | "where" | "while" | "async"
-            | "await" | "dyn" | "abstract" | "become" | "box" | "do" | "final" | "macro"
-            | "override" | "priv" | "typeof" | "unsized" | "virtual" | "yield" | "try" | "gen"
+        "as" | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "async"
+            | "await"
+            | "dyn"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+            | "try"
+            | "gen"
     )
 }
 
 /// Whether a name written in a spec is usable as a snake_case Rust identifier.
 pub fn is_snake_ident(ident: &str) -> bool {
     ident.starts_with(|c: char| c.is_ascii_lowercase())
-        && ident.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !is_keyword(ident)
 }
 
@@ -103,7 +150,9 @@ pub fn is_pascal_ident(ident: &str) -> bool {
 /// Whether a name is usable as a SCREAMING_SNAKE_CASE constant.
 pub fn is_screaming_ident(ident: &str) -> bool {
     ident.starts_with(|c: char| c.is_ascii_uppercase())
-        && ident.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && ident
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]
@@ -119,8 +168,10 @@ mod tests {
         assert_eq!(pascal("service:{code}"), "ServiceCode");
         assert_eq!(snake("type"), "type_");
         assert_eq!(pascal("1.0"), "V10");
-        assert_eq!(snake("http://itsme.services/v2/claim/BENationalNumber"),
-            "http_itsme_services_v2_claim_be_national_number");
+        assert_eq!(
+            snake("http://itsme.services/v2/claim/BENationalNumber"),
+            "http_itsme_services_v2_claim_be_national_number"
+        );
         assert_eq!(screaming("user_cancel"), "USER_CANCEL");
     }
 }

@@ -6,6 +6,7 @@
 //! macro and the `idspec` command are thin callers of these.
 #![warn(missing_docs)]
 
+pub mod crate_build;
 pub mod diagnostic;
 pub mod generate;
 pub mod ident;

@@ -54,7 +54,9 @@ pub fn scope_parameter(wire: &str) -> Option<&str> {
 /// A parameterised scope's fixed part: `service:{code}` → `service`.
 pub fn scope_prefix(wire: &str) -> String {
     match wire.find('{') {
-        Some(open) => wire[..open].trim_end_matches([':', '/', '-', '_']).to_owned(),
+        Some(open) => wire[..open]
+            .trim_end_matches([':', '/', '-', '_'])
+            .to_owned(),
         None => wire.to_owned(),
     }
 }

@@ -11,10 +11,19 @@ use crate::names;
 pub fn summary(validated: &ValidatedSpec) -> String {
     let spec = validated.spec();
     let mut out = String::new();
-    let _ = writeln!(out, "{} (module `{}`, feature `{}`), from {}", spec.name, spec.id, spec.id, spec.source);
+    let _ = writeln!(
+        out,
+        "{} (module `{}`, feature `{}`), from {}",
+        spec.name, spec.id, spec.id, spec.source
+    );
     let _ = writeln!(out, "  family: {:?}", spec.family);
     for (name, env) in &spec.environments {
-        let _ = writeln!(out, "  environment {name} ({:?}): issuer {}", env.kind, env.issuer.as_deref().unwrap_or("-"));
+        let _ = writeln!(
+            out,
+            "  environment {name} ({:?}): issuer {}",
+            env.kind,
+            env.issuer.as_deref().unwrap_or("-")
+        );
         for (endpoint, url) in env.endpoints.iter() {
             let _ = writeln!(out, "    {endpoint:<28} {url}");
         }
@@ -37,7 +46,15 @@ pub fn summary(validated: &ValidatedSpec) -> String {
     }
     if let Some(client_auth) = &spec.client_auth {
         let methods: Vec<&str> = client_auth.methods.iter().map(|m| m.as_str()).collect();
-        let _ = writeln!(out, "  client authentication: {} (default {})", methods.join(", "), client_auth.default_method().map(|m| m.as_str()).unwrap_or("-"));
+        let _ = writeln!(
+            out,
+            "  client authentication: {} (default {})",
+            methods.join(", "),
+            client_auth
+                .default_method()
+                .map(|m| m.as_str())
+                .unwrap_or("-")
+        );
     }
     if let Some(authorize) = &spec.authorize {
         let _ = writeln!(out, "  authorization parameters:");
@@ -48,24 +65,59 @@ pub fn summary(validated: &ValidatedSpec) -> String {
                 Via::Backchannel => "backchannel",
                 Via::Any => "query or PAR",
             };
-            let _ = writeln!(out, "    .{}(): `{wire}`, {}, {channel}", names::param(wire, param), type_name(&param.ty));
+            let _ = writeln!(
+                out,
+                "    .{}(): `{wire}`, {}, {channel}",
+                names::param(wire, param),
+                type_name(&param.ty)
+            );
         }
         for forbidden in &authorize.forbidden {
-            let _ = writeln!(out, "    not offered: `{}` ({})", forbidden.name, forbidden.reason);
+            let _ = writeln!(
+                out,
+                "    not offered: `{}` ({})",
+                forbidden.name, forbidden.reason
+            );
         }
     }
     let _ = writeln!(out, "  scopes:");
     for (wire, scope) in &spec.scopes {
-        let _ = writeln!(out, "    Scope::{:<16} `{wire}`{} -> {}", names::scope(wire, scope), if scope.required { " (always)" } else { "" }, if scope.claims.is_empty() { "-".to_owned() } else { scope.claims.join(", ") });
+        let _ = writeln!(
+            out,
+            "    Scope::{:<16} `{wire}`{} -> {}",
+            names::scope(wire, scope),
+            if scope.required { " (always)" } else { "" },
+            if scope.claims.is_empty() {
+                "-".to_owned()
+            } else {
+                scope.claims.join(", ")
+            }
+        );
     }
     let _ = writeln!(out, "  claims:");
     for (wire, claim) in &spec.claims {
-        let lenient = if claim.accept.is_empty() { "" } else { ", also accepted as a string" };
-        let _ = writeln!(out, "    {:<34} {}{lenient}", names::claim(wire, claim), type_name(&claim.ty));
+        let lenient = if claim.accept.is_empty() {
+            ""
+        } else {
+            ", also accepted as a string"
+        };
+        let _ = writeln!(
+            out,
+            "    {:<34} {}{lenient}",
+            names::claim(wire, claim),
+            type_name(&claim.ty)
+        );
     }
     let _ = writeln!(out, "  error codes ({}):", spec.errors.codes.len());
     for code in &spec.errors.codes {
-        let _ = writeln!(out, "    ErrorCode::{:<30} {} ({}) {}", names::error_code(code), code.code, code.oauth.as_deref().unwrap_or("-"), code.message);
+        let _ = writeln!(
+            out,
+            "    ErrorCode::{:<30} {} ({}) {}",
+            names::error_code(code),
+            code.code,
+            code.oauth.as_deref().unwrap_or("-"),
+            code.message
+        );
     }
     if let Some(sandbox) = &spec.sandbox {
         let _ = writeln!(out, "  test users:");
@@ -74,7 +126,11 @@ pub fn summary(validated: &ValidatedSpec) -> String {
                 Outcome::Approve => "approves".to_owned(),
                 Outcome::Error(code) => format!("fails with {code}"),
             };
-            let _ = writeln!(out, "    test_users::{:<22} {} {outcome}", user.name, user.login);
+            let _ = writeln!(
+                out,
+                "    test_users::{:<22} {} {outcome}",
+                user.name, user.login
+            );
         }
     }
     out

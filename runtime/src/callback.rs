@@ -47,7 +47,9 @@ impl crate::ErrorMetadata for CallbackError {
             Self::MissingIssuer | Self::IssuerMismatch => {
                 "the callback came from another authorization server; restart the login"
             }
-            Self::MissingCode | Self::DuplicateParameter(_) => "the redirect is not an authorization response",
+            Self::MissingCode | Self::DuplicateParameter(_) => {
+                "the redirect is not an authorization response"
+            }
         })
     }
 }

@@ -52,11 +52,17 @@ impl crate::ErrorMetadata for ConfigError {
     }
     fn message(&self) -> Option<&str> {
         Some(match self {
-            Self::InsecureUrl { .. } => "use an https URL, or opt in to plain http for a loopback sandbox",
+            Self::InsecureUrl { .. } => {
+                "use an https URL, or opt in to plain http for a loopback sandbox"
+            }
             Self::InvalidUrl { .. } => "fix the URL in the configuration",
-            Self::MissingEndpoint(_) => "the provider's spec has no such endpoint for this environment",
+            Self::MissingEndpoint(_) => {
+                "the provider's spec has no such endpoint for this environment"
+            }
             Self::ClientAuth { .. } => "supply the missing client credential",
-            Self::ClientAuthNotAllowed(_) => "choose a client authentication method the provider allows",
+            Self::ClientAuthNotAllowed(_) => {
+                "choose a client authentication method the provider allows"
+            }
             Self::ClientAuthUnsupported(_) => "use client_secret_basic or client_secret_post",
         })
     }

@@ -31,7 +31,9 @@ pub(crate) fn redirect_error<C: ProviderErrorCode>(
     dialect: &ErrorDialect,
     params: &HashMap<String, String>,
 ) -> Option<ProviderError<C>> {
-    let found = Found::lookup(&dialect.redirect, |name| params.get(name).map(String::as_str));
+    let found = Found::lookup(&dialect.redirect, |name| {
+        params.get(name).map(String::as_str)
+    });
     found.code?;
     Some(build(dialect, EndpointKind::Authorization, found, None))
 }
@@ -44,9 +46,11 @@ pub(crate) fn body_error<C: ProviderErrorCode>(
 ) -> Option<ProviderError<C>> {
     let body: serde_json::Value = serde_json::from_slice(&raw.body).ok()?;
     let object = body.as_object()?;
-    let found = Found::lookup(&dialect.body, |name| object.get(name).and_then(|v| v.as_str()));
+    let found = Found::lookup(&dialect.body, |name| {
+        object.get(name).and_then(|v| v.as_str())
+    });
     found.code?;
-    Some(build(dialect, endpoint, found, Some(raw.clone())))
+    Some(build(dialect, endpoint, found, Some(Box::new(raw.clone()))))
 }
 
 /// The error in a `WWW-Authenticate: Bearer error="..."` header (RFC 6750 3).
@@ -55,11 +59,15 @@ pub(crate) fn bearer_challenge_error<C: ProviderErrorCode>(
     endpoint: EndpointKind,
     raw: &RawResponse,
 ) -> Option<ProviderError<C>> {
-    let header = raw.headers.get(reqwest::header::WWW_AUTHENTICATE)?.to_str().ok()?;
+    let header = raw
+        .headers
+        .get(reqwest::header::WWW_AUTHENTICATE)?
+        .to_str()
+        .ok()?;
     let params = parse_challenge(header);
     let found = Found::lookup(&ErrorFields::OAUTH, |name| params.get(name).copied());
     found.code?;
-    Some(build(dialect, endpoint, found, Some(raw.clone())))
+    Some(build(dialect, endpoint, found, Some(Box::new(raw.clone()))))
 }
 
 fn parse_challenge(header: &str) -> HashMap<&str, &str> {
@@ -74,7 +82,7 @@ fn build<C: ProviderErrorCode>(
     dialect: &ErrorDialect,
     endpoint: EndpointKind,
     found: Found<'_>,
-    raw: Option<RawResponse>,
+    raw: Option<Box<RawResponse>>,
 ) -> ProviderError<C> {
     let wire_code = found.code.unwrap_or_default();
     let mut provider_code = wire_code.to_owned();
@@ -84,7 +92,10 @@ fn build<C: ProviderErrorCode>(
     if let (Some(pattern), Some(description)) = (dialect.detail, found.description) {
         // The pattern was validated when the spec was; a pattern that still fails to
         // compile only loses the decoding, not the error.
-        if let Some(captures) = regex_lite::Regex::new(pattern).ok().and_then(|r| r.captures(description)) {
+        if let Some(captures) = regex_lite::Regex::new(pattern)
+            .ok()
+            .and_then(|r| r.captures(description))
+        {
             let group = |name: &str| captures.name(name).map(|m| m.as_str().to_owned());
             if let Some(code) = group("code") {
                 provider_code = code;
@@ -98,9 +109,8 @@ fn build<C: ProviderErrorCode>(
     }
     let code = C::from_wire(&provider_code);
     let oauth_error = if wire_code.is_empty() || wire_code == provider_code {
-        code.documented_oauth_error().or_else(|| {
-            (!wire_code.is_empty()).then(|| OAuthErrorCode::from_wire(wire_code))
-        })
+        code.documented_oauth_error()
+            .or_else(|| (!wire_code.is_empty()).then(|| OAuthErrorCode::from_wire(wire_code)))
     } else {
         Some(OAuthErrorCode::from_wire(wire_code))
     };
@@ -122,41 +132,73 @@ mod tests {
     use crate::error::{ErrorMetadata, GenericErrorCode};
 
     const MOBILE_ID: ErrorDialect = ErrorDialect {
-        body: ErrorFields { code: "errorCode", description: "description", uri: "error_uri" },
+        body: ErrorFields {
+            code: "errorCode",
+            description: "description",
+            uri: "error_uri",
+        },
         redirect: ErrorFields::OAUTH,
-        detail: Some(r"^(?P<code>mid_(?P<category>req|sec|auth|sys)_\d{4})_(?P<trace>\S+) - (?P<message>.*)$"),
+        detail: Some(
+            r"^(?P<code>mid_(?P<category>req|sec|auth|sys)_\d{4})_(?P<trace>\S+) - (?P<message>.*)$",
+        ),
     };
 
     fn raw(body: &str) -> RawResponse {
-        RawResponse { status: 400, headers: Default::default(), body: body.as_bytes().to_vec() }
+        RawResponse {
+            status: 400,
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn decodes_the_documented_example() {
-        let raw = raw(r#"{"errorCode":"unauthorized_client","description":"mid_sec_2010_A9W1GLUM - Unauthorized scopes used in request"}"#);
-        let error: ProviderError<GenericErrorCode> = body_error(&MOBILE_ID, EndpointKind::Token, &raw).unwrap();
+        let raw = raw(
+            r#"{"errorCode":"unauthorized_client","description":"mid_sec_2010_A9W1GLUM - Unauthorized scopes used in request"}"#,
+        );
+        let error: ProviderError<GenericErrorCode> =
+            body_error(&MOBILE_ID, EndpointKind::Token, &raw).unwrap();
         assert_eq!(error.code(), "mid_sec_2010");
-        assert_eq!(error.oauth_error(), Some(&OAuthErrorCode::UnauthorizedClient));
+        assert_eq!(
+            error.oauth_error(),
+            Some(&OAuthErrorCode::UnauthorizedClient)
+        );
         assert_eq!(error.category(), Some("sec"));
         assert_eq!(error.trace_id(), Some("A9W1GLUM"));
-        assert_eq!(ErrorMetadata::message(&error), Some("Unauthorized scopes used in request"));
+        assert_eq!(
+            ErrorMetadata::message(&error),
+            Some("Unauthorized scopes used in request")
+        );
         assert_eq!(error.raw().unwrap().status, 400);
     }
 
     #[test]
     fn falls_back_to_oauth_members_and_undecodable_descriptions() {
-        let raw = raw(r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
-        let error: ProviderError<GenericErrorCode> = body_error(&MOBILE_ID, EndpointKind::Token, &raw).unwrap();
+        let raw =
+            raw(r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
+        let error: ProviderError<GenericErrorCode> =
+            body_error(&MOBILE_ID, EndpointKind::Token, &raw).unwrap();
         assert_eq!(error.code(), "invalid_grant");
         assert_eq!(error.oauth_error(), Some(&OAuthErrorCode::InvalidGrant));
         assert_eq!(error.trace_id(), None);
-        assert_eq!(ErrorMetadata::message(&error), Some("grant request is invalid"));
+        assert_eq!(
+            ErrorMetadata::message(&error),
+            Some("grant request is invalid")
+        );
     }
 
     #[test]
     fn non_error_bodies_are_not_provider_errors() {
-        assert!(body_error::<GenericErrorCode>(&MOBILE_ID, EndpointKind::Token, &raw("<html>")).is_none());
-        assert!(body_error::<GenericErrorCode>(&MOBILE_ID, EndpointKind::Token, &raw(r#"{"a":1}"#)).is_none());
+        assert!(
+            body_error::<GenericErrorCode>(&MOBILE_ID, EndpointKind::Token, &raw("<html>"))
+                .is_none()
+        );
+        assert!(body_error::<GenericErrorCode>(
+            &MOBILE_ID,
+            EndpointKind::Token,
+            &raw(r#"{"a":1}"#)
+        )
+        .is_none());
     }
 
     #[test]
@@ -176,9 +218,12 @@ mod tests {
         let mut raw = raw("");
         raw.headers.insert(
             reqwest::header::WWW_AUTHENTICATE,
-            r#"Bearer realm="x", error="invalid_token", error_description="expired""#.parse().unwrap(),
+            r#"Bearer realm="x", error="invalid_token", error_description="expired""#
+                .parse()
+                .unwrap(),
         );
-        let error: ProviderError<GenericErrorCode> = bearer_challenge_error(&MOBILE_ID, EndpointKind::Userinfo, &raw).unwrap();
+        let error: ProviderError<GenericErrorCode> =
+            bearer_challenge_error(&MOBILE_ID, EndpointKind::Userinfo, &raw).unwrap();
         assert_eq!(error.code(), "invalid_token");
     }
 }

@@ -220,7 +220,7 @@ pub struct ProviderError<C> {
     pub(crate) trace_id: Option<String>,
     pub(crate) message: Option<String>,
     pub(crate) error_uri: Option<String>,
-    pub(crate) raw: Option<RawResponse>,
+    pub(crate) raw: Option<Box<RawResponse>>,
 }
 
 impl<C: ProviderErrorCode> ProviderError<C> {
@@ -252,7 +252,7 @@ impl<C: ProviderErrorCode> ProviderError<C> {
     }
     /// The response the error came from (absent for errors on the redirect).
     pub fn raw(&self) -> Option<&RawResponse> {
-        self.raw.as_ref()
+        self.raw.as_deref()
     }
 }
 
@@ -269,7 +269,12 @@ impl<C: ProviderErrorCode> ErrorMetadata for ProviderError<C> {
 
 impl<C: ProviderErrorCode> fmt::Display for ProviderError<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the {} endpoint answered {}", self.endpoint, self.code.as_wire())?;
+        write!(
+            f,
+            "the {} endpoint answered {}",
+            self.endpoint,
+            self.code.as_wire()
+        )?;
         if let Some(message) = ErrorMetadata::message(self) {
             write!(f, ": {message}")?;
         }
@@ -288,7 +293,7 @@ impl<C: ProviderErrorCode> std::error::Error for ProviderError<C> {}
 pub struct ResponseError {
     pub(crate) endpoint: EndpointKind,
     pub(crate) reason: String,
-    pub(crate) raw: Option<RawResponse>,
+    pub(crate) raw: Option<Box<RawResponse>>,
 }
 
 impl ResponseError {
@@ -300,12 +305,12 @@ impl ResponseError {
         }
     }
     pub(crate) fn with_raw(mut self, raw: RawResponse) -> Self {
-        self.raw = Some(raw);
+        self.raw = Some(Box::new(raw));
         self
     }
     /// The response, when there was one.
     pub fn raw(&self) -> Option<&RawResponse> {
-        self.raw.as_ref()
+        self.raw.as_deref()
     }
 }
 

@@ -25,14 +25,20 @@ pub mod values;
 
 pub use client::{AuthorizationStart, Client, ClientBuilder, Login, Provider, Tokens};
 pub use config::ConfigError;
-pub use error::{Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError, ProviderErrorCode, RawResponse};
+pub use error::{
+    Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError, ProviderErrorCode,
+    RawResponse,
+};
 pub use http::HttpClient;
 pub use params::{AuthorizationParams, Channel, FrontChannel, Pushed};
 pub use profile::{
-    ClientAuthMethod, Endpoints, EnvironmentConfig, EnvironmentKind, ErrorDialect, ErrorFields, Family,
-    HttpMethod, ParMode, PkceMode, ProviderProfile, Target, TokenPlacement, UserinfoFormat, UserinfoProfile,
+    ClientAuthMethod, Endpoints, EnvironmentConfig, EnvironmentKind, ErrorDialect, ErrorFields,
+    Family, HttpMethod, ParMode, PkceMode, ProviderProfile, Target, TokenPlacement, UserinfoFormat,
+    UserinfoProfile,
 };
-pub use secret::{AccessToken, AuthorizationCode, ClientSecret, Jwt, Nonce, PkceVerifier, RefreshToken, State};
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, Jwt, Nonce, PkceVerifier, RefreshToken, State,
+};
 pub use store::{FlowStore, MemoryFlowStore, PendingFlow};
 pub use values::{Audience, Base64Data, NoIdToken, ScopeValue, UnknownValue};
 

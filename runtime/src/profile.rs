@@ -238,7 +238,7 @@ pub enum Target {
     /// An environment from the spec.
     Static(&'static EnvironmentConfig),
     /// Endpoints given at run time.
-    Custom(Endpoints),
+    Custom(Box<Endpoints>),
 }
 
 /// The issuer and endpoints a client uses. Endpoints left unset are taken from the
@@ -281,7 +281,8 @@ impl Endpoints {
 
     /// The endpoints of a spec environment.
     pub fn from_config(config: &EnvironmentConfig) -> Result<Self, ConfigError> {
-        let url = |what: &'static str, value: Option<&str>| value.map(|v| parse(what, v)).transpose();
+        let url =
+            |what: &'static str, value: Option<&str>| value.map(|v| parse(what, v)).transpose();
         Ok(Self {
             issuer: config.issuer.map(str::to_owned),
             discovery: url("discovery", config.discovery)?,
@@ -319,6 +320,6 @@ fn parse(what: &'static str, value: &str) -> Result<Url, ConfigError> {
 
 impl From<Endpoints> for Target {
     fn from(endpoints: Endpoints) -> Self {
-        Self::Custom(endpoints)
+        Self::Custom(Box::new(endpoints))
     }
 }

@@ -77,7 +77,10 @@ impl MemoryFlowStore {
     /// How many unexpired flows are pending.
     pub fn len(&self) -> usize {
         let now = Instant::now();
-        self.lock().values().filter(|(deadline, _)| *deadline > now).count()
+        self.lock()
+            .values()
+            .filter(|(deadline, _)| *deadline > now)
+            .count()
     }
 
     /// Whether no unexpired flow is pending.
@@ -135,7 +138,10 @@ mod tests {
     async fn take_is_single_use() {
         let store = MemoryFlowStore::new();
         let pending = flow();
-        store.put("k", pending.clone(), Duration::from_secs(60)).await.unwrap();
+        store
+            .put("k", pending.clone(), Duration::from_secs(60))
+            .await
+            .unwrap();
         assert_eq!(store.take("k").await.unwrap(), Some(pending));
         assert_eq!(store.take("k").await.unwrap(), None);
     }
@@ -143,7 +149,10 @@ mod tests {
     #[tokio::test]
     async fn expired_flows_are_gone() {
         let store = MemoryFlowStore::new();
-        store.put("k", flow(), Duration::from_millis(1)).await.unwrap();
+        store
+            .put("k", flow(), Duration::from_millis(1))
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert!(store.is_empty());
         assert_eq!(store.take("k").await.unwrap(), None);

@@ -71,8 +71,14 @@ impl Base64Data {
 
     /// The decoded bytes (standard or URL-safe alphabet, padded or not).
     pub fn decode(&self) -> Result<Vec<u8>, base64::DecodeError> {
-        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-        let text: String = self.0.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        let text: String = self
+            .0
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
         STANDARD
             .decode(&text)
             .or_else(|_| STANDARD_NO_PAD.decode(&text))

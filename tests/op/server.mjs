@@ -52,78 +52,49 @@ const ROUTES = {
   revocation: '/revoke',
 };
 
-// 2.2.1: scopes and the claims each one releases.
-const SCOPE_CLAIMS = {
-  profile: ['name'],
-  phone: ['phone_number', 'phone_number_verified'],
-  mid_location: [
-    'mid_geo_accuracy',
-    'mid_geo_country',
-    'mid_geo_device_confidence',
-    'mid_geo_location_confidence',
-    'mid_geo_timestamp',
-  ],
-  mid_profile: ['mid_profile_recovery_code_status', 'mid_profile_serial', 'mid_profile_sscds'],
-  mid_cms: ['mid_cms_content'],
-  mid_esign_basic: ['mid_esign_basic_content'],
-};
+// The provider's spec (specs/mobileid.yaml as JSON, passed by the Rust harness in
+// IDSPEC_SPEC) is the one source of truth for scopes, claims, ACR values, ui_locales,
+// the error table and the scripted test users: the harness cannot drift from it.
+const SPEC = loadSpec();
+
+function loadSpec() {
+  const text = process.env.IDSPEC_SPEC;
+  if (!text) {
+    console.error('IDSPEC_SPEC is not set: start this server through tests/support/op.rs');
+    process.exit(2);
+  }
+  return JSON.parse(text);
+}
+
+function enumValues(typeName) {
+  return SPEC.types[typeName].type.enum.map((value) => value.value);
+}
+
+// 2.2.1: scopes and the claims each one releases (`sub` is the provider's own).
+const SCOPE_CLAIMS = Object.fromEntries(
+  Object.entries(SPEC.scopes)
+    .filter(([scope]) => scope !== 'openid' && scope !== 'offline_access')
+    .map(([scope, spec]) => [scope, spec.claims ?? []]),
+);
 const SCOPES = ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS)];
 
 // 2.2.2: the ACR values; the onboarding table's example default is mid_al3_any.
-const ACR_VALUES = [
-  'mid_al2_any',
-  'mid_al3_any',
-  'mid_al3_simcard',
-  'mid_al3_mobileapp',
-  'mid_al3_any_ch',
-  'mid_al4_any',
-  'mid_al4_simcard',
-  'mid_al4_mobileapp',
-  'mid_al4_any_ch',
-];
+const ACR_VALUES = enumValues('Acr');
 const DEFAULT_ACR = 'mid_al3_any';
 
 // 2.2: supported ui_locales.
-const UI_LOCALES = ['en', 'de', 'fr', 'it'];
+const UI_LOCALES = enumValues('UiLocale');
 
-// 2.10.1: the error code table (only the rows this server can produce).
-const MID_ERRORS = {
-  mid_req_1010: ['invalid_request', 'Invalid acr_values parameter, expected one single value'],
-  mid_req_1020: ['invalid_request', 'Invalid value received for acr_values'],
-  mid_req_1030: ['invalid_request', 'Invalid ui_locales parameter, expected one single value'],
-  mid_req_1040: ['invalid_request', 'Invalid value received for ui_locales'],
-  mid_req_1050: ['invalid_request', 'Invalid login_hint, empty hints are not allowed'],
-  mid_req_1060: ['invalid_request', 'Invalid login_hint, AL4 cannot be used with enabled manual MSISDN input'],
-  mid_req_1070: ['invalid_request', 'Invalid MSISDN value in login_hint'],
-  mid_req_1080: ['invalid_request', 'Duplicated MSISDN value in login_hint'],
-  mid_req_1090: ['invalid_request', 'Invalid SN value in login_hint'],
-  mid_req_1100: ['invalid_request', 'Invalid login_hint JSON content'],
-  mid_req_1110: ['invalid_scope', 'Invalid scopes in request'],
-  mid_req_1120: ['invalid_request', 'AL4 requested but login_hint is empty'],
-  mid_auth_3010: ['access_denied', 'Authentication rejected by resource owner or authorization server'],
-  mid_auth_3030: ['access_denied', 'Mobile ID serial number validation failed'],
-  mid_auth_3060: ['access_denied', 'Mobile ID account activation failed'],
-  mid_auth_3070: ['access_denied', 'Mobile ID SIM card required for this authentication'],
-  mid_auth_3080: ['access_denied', 'No authentication method available'],
-  mid_auth_3900: ['access_denied', 'Authentication failed for other reasons'],
-};
+// 2.10.1: the error code table.
+const MID_ERRORS = Object.fromEntries(SPEC.errors.codes.map((code) => [code.code, [code.oauth, code.message]]));
 
-// 3.3: simulated users whose authentication fails. The document names the
-// underlying Mobile ID signature error; which mid_auth_* code the OIDC layer
-// reports for it is not documented, so this is our (stable) choice:
-//   401 USER_CANCEL          -> mid_auth_3010 rejected by the resource owner
-//   402 PIN_BLOCKED          -> mid_auth_3080 no authentication method available
-//   403 CARD_BLOCKED         -> mid_auth_3070 a (working) Mobile ID SIM card is required
-//   404 NO_KEY_FOUND         -> mid_auth_3060 account activation failed
-//   406 PB_SIGNATURE_PROCESS -> mid_auth_3900 failed for other reasons
-// The robot users +41700092501 and +41700092502 (and everybody else) approve.
-const FAILING_TEST_USERS = {
-  '+41000092401': 'mid_auth_3010',
-  '+41000092402': 'mid_auth_3080',
-  '+41000092403': 'mid_auth_3070',
-  '+41000092404': 'mid_auth_3060',
-  '+41000092406': 'mid_auth_3900',
-};
+// 3.3: simulated users whose authentication fails, with the documented code each
+// one answers with (the spec's sandbox section). Everybody else approves.
+const FAILING_TEST_USERS = Object.fromEntries(
+  SPEC.sandbox.users
+    .filter((user) => typeof user.outcome === 'object' && user.outcome.error)
+    .map((user) => [user.login, user.outcome.error]),
+);
 
 const DEFAULT_MSISDN = '+41791234567';
 // 2.2.1 example payload; every simulated user has this Mobile ID serial, so it

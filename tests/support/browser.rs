@@ -36,19 +36,28 @@ pub async fn follow_to_redirect_uri(authorize_url: &Url, redirect_uri_prefix: &s
             .unwrap_or_else(|err| panic!("user agent: GET {url} failed (hop {hop}): {err}"));
         let status = response.status();
         if !status.is_redirection() {
-            let body = response.text().await.unwrap_or_else(|err| format!("<unreadable body: {err}>"));
+            let body = response
+                .text()
+                .await
+                .unwrap_or_else(|err| format!("<unreadable body: {err}>"));
             panic!("user agent: GET {url} answered {status} instead of a redirect (hop {hop}); body:\n{body}");
         }
 
         let location = response
             .headers()
             .get(LOCATION)
-            .unwrap_or_else(|| panic!("user agent: GET {url} answered {status} without a Location header (hop {hop})"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "user agent: GET {url} answered {status} without a Location header (hop {hop})"
+                )
+            })
             .to_str()
-            .unwrap_or_else(|err| panic!("user agent: GET {url}: Location header is not ASCII: {err}"));
-        let next = url
-            .join(location)
-            .unwrap_or_else(|err| panic!("user agent: GET {url}: cannot resolve Location {location:?}: {err}"));
+            .unwrap_or_else(|err| {
+                panic!("user agent: GET {url}: Location header is not ASCII: {err}")
+            });
+        let next = url.join(location).unwrap_or_else(|err| {
+            panic!("user agent: GET {url}: cannot resolve Location {location:?}: {err}")
+        });
 
         if next.as_str().starts_with(redirect_uri_prefix) {
             return next;

@@ -55,6 +55,7 @@ impl OpenIdProvider {
         let mut child = Command::new("node")
             .arg("server.mjs")
             .current_dir(&dir)
+            .env("IDSPEC_SPEC", spec_json())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -75,7 +76,12 @@ impl OpenIdProvider {
         let stderr_task = tokio::spawn(collect_lines(stderr, log.clone(), ""));
         let mut stdout = BufReader::new(stdout).lines();
 
-        let issuer_identifier = match tokio::time::timeout(READY_TIMEOUT, read_ready_line(&mut stdout, &log)).await {
+        let issuer_identifier = match tokio::time::timeout(
+            READY_TIMEOUT,
+            read_ready_line(&mut stdout, &log),
+        )
+        .await
+        {
             Ok(Some(issuer)) => issuer,
             Ok(None) => {
                 let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
@@ -99,9 +105,16 @@ impl OpenIdProvider {
         // Nothing more is expected on stdout, but a full pipe would block the server.
         tokio::spawn(drain_stdout(stdout, log.clone()));
 
-        let issuer = Url::parse(&issuer_identifier)
-            .unwrap_or_else(|err| panic!("test OpenID Provider announced an invalid issuer {issuer_identifier:?}: {err}"));
-        OpenIdProvider { issuer, issuer_identifier, child, _stdin: stdin, log }
+        let issuer = Url::parse(&issuer_identifier).unwrap_or_else(|err| {
+            panic!("test OpenID Provider announced an invalid issuer {issuer_identifier:?}: {err}")
+        });
+        OpenIdProvider {
+            issuer,
+            issuer_identifier,
+            child,
+            _stdin: stdin,
+            log,
+        }
     }
 
     /// The issuer as a URL. Note that [`Url`] normalises an empty path to `/`,
@@ -137,8 +150,19 @@ impl Drop for OpenIdProvider {
     }
 }
 
+/// specs/mobileid.yaml as JSON: the server takes its scopes, claims, ACR values,
+/// error table and test users from the spec, so the two cannot drift apart.
+fn spec_json() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/mobileid.yaml");
+    let spec = idspec_codegen::load_file(&path)
+        .unwrap_or_else(|diagnostics| panic!("specs/mobileid.yaml: {diagnostics}"));
+    serde_json::to_string(spec.spec()).expect("a spec serializes")
+}
+
 fn op_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("op")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("op")
 }
 
 // ---------------------------------------------------------------------------
@@ -167,14 +191,23 @@ fn is_installed(dir: &Path) -> bool {
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
         json.pointer(pointer)?.as_str().map(str::to_owned)
     };
-    let locked = version(dir.join("package-lock.json"), "/packages/node_modules~1oidc-provider/version");
-    let present = version(dir.join("node_modules/oidc-provider/package.json"), "/version");
+    let locked = version(
+        dir.join("package-lock.json"),
+        "/packages/node_modules~1oidc-provider/version",
+    );
+    let present = version(
+        dir.join("node_modules/oidc-provider/package.json"),
+        "/version",
+    );
     locked.is_some() && locked == present && dir.join("node_modules/.package-lock.json").is_file()
 }
 
 async fn npm_ci(dir: &Path) {
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    eprintln!("test OpenID Provider: installing npm packages in {} (npm ci)", dir.display());
+    eprintln!(
+        "test OpenID Provider: installing npm packages in {} (npm ci)",
+        dir.display()
+    );
     let started = Instant::now();
     let run = Command::new(npm)
         .args(["ci", "--no-audit", "--no-fund"])
@@ -200,7 +233,10 @@ async fn npm_ci(dir: &Path) {
             last_lines(&String::from_utf8_lossy(&output.stderr)),
         );
     }
-    eprintln!("test OpenID Provider: npm ci took {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "test OpenID Provider: npm ci took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// An inter-process lock: a directory under Cargo's per-target temporary
@@ -222,13 +258,19 @@ impl InstallLock {
             match std::fs::create_dir(&path) {
                 Ok(()) => return Some(InstallLock { path }),
                 Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
-                Err(err) => panic!("test OpenID Provider: cannot create install lock {}: {err}", path.display()),
+                Err(err) => panic!(
+                    "test OpenID Provider: cannot create install lock {}: {err}",
+                    path.display()
+                ),
             }
             if is_installed(dir) {
                 return None;
             }
             if lock_age(&path).is_some_and(|age| age > STALE_LOCK_AGE) {
-                eprintln!("test OpenID Provider: removing stale install lock {}", path.display());
+                eprintln!(
+                    "test OpenID Provider: removing stale install lock {}",
+                    path.display()
+                );
                 let _ = std::fs::remove_dir(&path);
                 continue;
             }
@@ -262,10 +304,14 @@ fn lock_age(path: &Path) -> Option<Duration> {
 /// Reads stdout until the `{"ready":true,"issuer":"..."}` line; `None` on EOF.
 async fn read_ready_line(stdout: &mut Lines<BufReader<ChildStdout>>, log: &Log) -> Option<String> {
     while let Ok(Some(line)) = stdout.next_line().await {
-        let issuer = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|json| {
-            let ready = json.get("ready")?.as_bool()?;
-            ready.then(|| json.get("issuer")?.as_str().map(str::to_owned)).flatten()
-        });
+        let issuer = serde_json::from_str::<serde_json::Value>(&line)
+            .ok()
+            .and_then(|json| {
+                let ready = json.get("ready")?.as_bool()?;
+                ready
+                    .then(|| json.get("issuer")?.as_str().map(str::to_owned))
+                    .flatten()
+            });
         match issuer {
             Some(issuer) => return Some(issuer),
             None => push(log, format!("stdout: {line}")),
@@ -301,10 +347,16 @@ fn tail(log: &Log) -> String {
         return "--- provider stderr: (empty) ---".to_owned();
     }
     let lines: Vec<&str> = log.iter().map(String::as_str).collect();
-    format!("--- provider stderr (last {} lines) ---\n{}", lines.len(), lines.join("\n"))
+    format!(
+        "--- provider stderr (last {} lines) ---\n{}",
+        lines.len(),
+        lines.join("\n")
+    )
 }
 
-fn describe_exit(status: Result<std::io::Result<ExitStatus>, tokio::time::error::Elapsed>) -> String {
+fn describe_exit(
+    status: Result<std::io::Result<ExitStatus>, tokio::time::error::Elapsed>,
+) -> String {
     match status {
         Ok(Ok(status)) => status.to_string(),
         Ok(Err(err)) => format!("exit status unavailable: {err}"),

@@ -1,21 +1,43 @@
 //! `provider!("specs/x.yaml")`: the idspec generator as a proc-macro, for specs that
 //! live in a user's own crate.
 
+use std::path::{Path, PathBuf};
+
 use proc_macro::TokenStream;
 use quote::quote;
 use syn::{parse_macro_input, LitStr};
 
-/// Generates the provider module for a spec file, resolved relative to the calling
-/// crate's `Cargo.toml`. Every problem in the spec becomes a compile error on the
-/// path literal, with the spec's file, line, column and path in its message.
+/// Generates the provider module for a spec file.
+///
+/// The path is resolved relative to the calling crate's `Cargo.toml`, or, if no such
+/// file exists there, relative to the file that calls the macro (as `include_str!`
+/// does). Every problem in the spec becomes a compile error on the path literal,
+/// with the spec's line, column and path in its message.
 #[proc_macro]
 pub fn provider(input: TokenStream) -> TokenStream {
     let literal = parse_macro_input!(input as LitStr);
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let path = std::path::Path::new(&manifest_dir).join(literal.value());
-    match idspec_codegen::load_file(&path) {
+    let written = literal.value();
+    let Some(path) = resolve(&written) else {
+        return syn::Error::new(literal.span(), format!("spec file `{written}` not found (looked relative to the crate's Cargo.toml and to this source file)"))
+            .to_compile_error()
+            .into();
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => {
+            return syn::Error::new(
+                literal.span(),
+                format!("cannot read spec `{written}`: {error}"),
+            )
+            .to_compile_error()
+            .into();
+        }
+    };
+    // Diagnostics name the file as written, not as resolved: the same on every machine.
+    match idspec_codegen::load(&written, &text) {
         Ok(spec) => {
-            let module = idspec_codegen::generate(&spec, &idspec_codegen::GenerateOptions::default());
+            let module =
+                idspec_codegen::generate(&spec, &idspec_codegen::GenerateOptions::default());
             // Makes cargo rebuild the caller when the spec changes.
             let tracked = path.to_string_lossy().into_owned();
             quote! {
@@ -26,10 +48,26 @@ pub fn provider(input: TokenStream) -> TokenStream {
         }
         Err(diagnostics) => {
             let errors = diagnostics.0.iter().map(|diagnostic| {
-                let message = diagnostic.to_string();
-                syn::Error::new(literal.span(), message).to_compile_error()
+                syn::Error::new(literal.span(), diagnostic.to_string()).to_compile_error()
             });
             quote!(#(#errors)*).into()
         }
     }
+}
+
+fn resolve(written: &str) -> Option<PathBuf> {
+    let written = Path::new(written);
+    if written.is_absolute() {
+        return written.is_file().then(|| written.to_owned());
+    }
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    if let Some(candidate) = manifest_dir
+        .map(|dir| dir.join(written))
+        .filter(|p| p.is_file())
+    {
+        return Some(candidate);
+    }
+    let caller = proc_macro::Span::call_site().local_file()?;
+    let candidate = caller.parent()?.join(written);
+    candidate.is_file().then_some(candidate)
 }

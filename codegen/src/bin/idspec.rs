@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use idspec_codegen::{generate, load_file, render, schema, summary, write_if_changed, GenerateOptions};
+use idspec_codegen::{
+    generate, load_file, render, schema, summary, write_if_changed, GenerateOptions,
+};
 
 const USAGE: &str = "\
 usage:
@@ -56,11 +58,17 @@ fn check(args: &[String]) -> Result<(), String> {
     if failed == 0 {
         Ok(())
     } else {
-        Err(format!("{failed} spec{} failed the check", if failed == 1 { "" } else { "s" }))
+        Err(format!(
+            "{failed} spec{} failed the check",
+            if failed == 1 { "" } else { "s" }
+        ))
     }
 }
 
-fn option_value<'a>(args: &'a [String], flag: &str) -> Result<(Vec<&'a String>, Option<&'a String>), String> {
+fn option_value<'a>(
+    args: &'a [String],
+    flag: &str,
+) -> Result<(Vec<&'a String>, Option<&'a String>), String> {
     let mut rest = Vec::new();
     let mut value = None;
     let mut iter = args.iter();
@@ -87,8 +95,13 @@ fn generate_cmd(args: &[String]) -> Result<(), String> {
         None => print!("{text}"),
         Some(dir) => {
             let path = Path::new(dir).join(format!("{}.rs", spec.spec().id));
-            let changed = write_if_changed(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            println!("{} {}", if changed { "wrote" } else { "unchanged" }, path.display());
+            let changed = write_if_changed(&path, &text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!(
+                "{} {}",
+                if changed { "wrote" } else { "unchanged" },
+                path.display()
+            );
         }
     }
     Ok(())
@@ -100,7 +113,8 @@ fn schema_cmd(args: &[String]) -> Result<(), String> {
     match out {
         None => print!("{text}"),
         Some(path) => {
-            write_if_changed(Path::new(path), &text).map_err(|e| format!("cannot write {path}: {e}"))?;
+            write_if_changed(Path::new(path), &text)
+                .map_err(|e| format!("cannot write {path}: {e}"))?;
         }
     }
     Ok(())
@@ -122,9 +136,15 @@ fn summary_cmd(args: &[String]) -> Result<(), String> {
             }
         }
     }
-    if failed == 0 { Ok(()) } else { Err(format!("{failed} spec(s) failed the check")) }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failed} spec(s) failed the check"))
+    }
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

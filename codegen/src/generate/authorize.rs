@@ -13,7 +13,10 @@ use crate::names;
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
     let spec = cx.spec;
-    if !matches!(spec.family, crate::model::Family::Oidc | crate::model::Family::Oauth2) {
+    if !matches!(
+        spec.family,
+        crate::model::Family::Oidc | crate::model::Family::Oauth2
+    ) {
         return TokenStream::new();
     }
     let params = spec.authorize.as_ref().map(|a| &a.params);
@@ -56,12 +59,16 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             Some(parameter) => {
                 let arg = format_ident!("{}", crate::ident::snake(parameter));
                 required_scope_args.push(quote!(#arg: impl Into<String>));
-                required_scope_sets.push(quote!(request.params.add_scope(&Scope::#variant(#arg.into()));));
+                required_scope_sets
+                    .push(quote!(request.params.add_scope(&Scope::#variant(#arg.into()));));
             }
             None => required_scope_sets.push(quote!(request.params.add_scope(&Scope::#variant);)),
         }
     }
-    let args: Vec<_> = required_scope_args.into_iter().chain(required_args).collect();
+    let args: Vec<_> = required_scope_args
+        .into_iter()
+        .chain(required_args)
+        .collect();
 
     let (default_channel, pushed_fn) = match spec.par {
         ParMode::None => (quote!(#rt::FrontChannel), TokenStream::new()),
@@ -81,7 +88,11 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         ),
         ParMode::Required => (quote!(#rt::Pushed), TokenStream::new()),
     };
-    let start_pushed = if spec.par == ParMode::Required { quote!(.into_pushed()) } else { TokenStream::new() };
+    let start_pushed = if spec.par == ParMode::Required {
+        quote!(.into_pushed())
+    } else {
+        TokenStream::new()
+    };
     let pushed_impl = if pushed_only.is_empty() {
         TokenStream::new()
     } else {
@@ -93,8 +104,14 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     };
     let forbidden_doc = match spec.authorize.as_ref().map(|a| &a.forbidden) {
         Some(forbidden) if !forbidden.is_empty() => {
-            let list: Vec<String> = forbidden.iter().map(|f| format!("`{}` ({})", f.name, f.reason)).collect();
-            format!("\n\n Not offered, because the provider forbids them: {}.", list.join(", "))
+            let list: Vec<String> = forbidden
+                .iter()
+                .map(|f| format!("`{}` ({})", f.name, f.reason))
+                .collect();
+            format!(
+                "\n\n Not offered, because the provider forbids them: {}.",
+                list.join(", ")
+            )
         }
         _ => String::new(),
     };
@@ -160,11 +177,19 @@ fn setter_type(cx: &Context<'_>, wire: &str, param: &ParamSpec) -> (TokenStream,
         }
         (TypeSpec::Array(inner), ParamEncoding::SpaceSeparated) => {
             let ty = rust_type(cx, &rust, inner);
-            (quote!(impl IntoIterator<Item = #ty>), quote!(value.into_iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")))
+            (
+                quote!(impl IntoIterator<Item = #ty>),
+                quote!(value
+                    .into_iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")),
+            )
         }
-        (TypeSpec::String | TypeSpec::Url | TypeSpec::Date | TypeSpec::Datetime | TypeSpec::Uuid, _) => {
-            (quote!(impl Into<String>), quote!(value.into()))
-        }
+        (
+            TypeSpec::String | TypeSpec::Url | TypeSpec::Date | TypeSpec::Datetime | TypeSpec::Uuid,
+            _,
+        ) => (quote!(impl Into<String>), quote!(value.into())),
         (ty, _) => {
             let ty = rust_type(cx, &rust, ty);
             (ty, quote!(value.to_string()))

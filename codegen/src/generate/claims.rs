@@ -10,7 +10,20 @@ use crate::names;
 
 /// Claims every ID token has, validated by the runtime; spec claims of the same name
 /// are not repeated in the struct.
-const ID_TOKEN_STANDARD: &[&str] = &["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "c_hash", "nbf", "jti"];
+const ID_TOKEN_STANDARD: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "azp",
+    "at_hash",
+    "c_hash",
+    "nbf",
+    "jti",
+];
 
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let userinfo = claims_struct(cx, "UserInfo", ClaimTarget::Userinfo);
@@ -36,13 +49,41 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
 
     let standard: Vec<(&str, TokenStream, &str)> = match target {
         ClaimTarget::IdToken => vec![
-            ("iss", quote!(pub iss: String,), "`iss`: the issuer, checked by the runtime."),
-            ("sub", quote!(pub sub: String,), "`sub`: the subject, the provider's stable identifier for the user."),
-            ("aud", quote!(pub aud: #rt::Audience,), "`aud`: the audience, checked to contain this client."),
-            ("exp", quote!(pub exp: i64,), "`exp`: expiry, seconds since the epoch."),
-            ("iat", quote!(pub iat: i64,), "`iat`: issue time, seconds since the epoch."),
-            ("auth_time", quote!(#[serde(default, skip_serializing_if = "Option::is_none")] pub auth_time: Option<i64>,), "`auth_time`: when the user authenticated."),
-            ("azp", quote!(#[serde(default, skip_serializing_if = "Option::is_none")] pub azp: Option<String>,), "`azp`: the authorized party."),
+            (
+                "iss",
+                quote!(pub iss: String,),
+                "`iss`: the issuer, checked by the runtime.",
+            ),
+            (
+                "sub",
+                quote!(pub sub: String,),
+                "`sub`: the subject, the provider's stable identifier for the user.",
+            ),
+            (
+                "aud",
+                quote!(pub aud: #rt::Audience,),
+                "`aud`: the audience, checked to contain this client.",
+            ),
+            (
+                "exp",
+                quote!(pub exp: i64,),
+                "`exp`: expiry, seconds since the epoch.",
+            ),
+            (
+                "iat",
+                quote!(pub iat: i64,),
+                "`iat`: issue time, seconds since the epoch.",
+            ),
+            (
+                "auth_time",
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none")] pub auth_time: Option<i64>,),
+                "`auth_time`: when the user authenticated.",
+            ),
+            (
+                "azp",
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none")] pub azp: Option<String>,),
+                "`azp`: the authorized party.",
+            ),
         ],
         ClaimTarget::Userinfo => vec![(
             "sub",

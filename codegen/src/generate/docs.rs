@@ -14,20 +14,41 @@ pub(super) fn module_doc(spec: &Spec) -> String {
     }
     let family = match spec.family {
         Family::Oidc => "OpenID Connect, authorization code flow",
-        Family::Oauth2 => "OAuth 2 authorization code flow (no OpenID Connect: no ID token, no discovery)",
+        Family::Oauth2 => {
+            "OAuth 2 authorization code flow (no OpenID Connect: no ID token, no discovery)"
+        }
         Family::Backchannel => "OpenID Connect backchannel authentication",
         Family::Rest => "client credentials and REST operations",
     };
-    let _ = writeln!(doc, "\n Protocol: {family}. Written from `{}`.", spec.source);
+    let _ = writeln!(
+        doc,
+        "\n Protocol: {family}. Written from `{}`.",
+        spec.source
+    );
     let _ = writeln!(doc, "\n | Environment | Issuer |\n |---|---|");
     for (name, env) in &spec.environments {
-        let _ = writeln!(doc, " | `{name}` | {} |", env.issuer.as_deref().map(|i| format!("`{i}`")).unwrap_or_else(|| "-".into()));
+        let _ = writeln!(
+            doc,
+            " | `{name}` | {} |",
+            env.issuer
+                .as_deref()
+                .map(|i| format!("`{i}`"))
+                .unwrap_or_else(|| "-".into())
+        );
     }
     if !spec.scopes.is_empty() {
         let _ = writeln!(doc, "\n | Scope | Claims |\n |---|---|");
         for (wire, scope) in &spec.scopes {
             let claims: Vec<String> = scope.claims.iter().map(|c| format!("`{c}`")).collect();
-            let _ = writeln!(doc, " | `{wire}` | {} |", if claims.is_empty() { "-".to_owned() } else { claims.join(", ") });
+            let _ = writeln!(
+                doc,
+                " | `{wire}` | {} |",
+                if claims.is_empty() {
+                    "-".to_owned()
+                } else {
+                    claims.join(", ")
+                }
+            );
         }
     }
     let lifetimes = &spec.lifetimes;

@@ -15,7 +15,10 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     for (name, env) in &cx.spec.environments {
         let variant = format_ident!("{}", ident::pascal(name));
         let constant = format_ident!("{}", ident::screaming(name));
-        let mut doc = env.doc.clone().unwrap_or_else(|| format!("The `{name}` environment."));
+        let mut doc = env
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{name}` environment."));
         if let Some(issuer) = &env.issuer {
             doc.push_str(&format!("\n\nIssuer: `{issuer}`."));
         }
@@ -104,7 +107,10 @@ pub(super) fn test_users(cx: &Context<'_>) -> TokenStream {
             Outcome::Error(code) => format!("fails with `{code}`"),
         };
         let doc = match &user.doc {
-            Some(doc) => format!("`{login}`: {}. Logging in {outcome}.", doc.trim().trim_end_matches('.')),
+            Some(doc) => format!(
+                "`{login}`: {}. Logging in {outcome}.",
+                doc.trim().trim_end_matches('.')
+            ),
             None => format!("`{login}`: logging in {outcome}."),
         };
         let doc = super::doc_attr(Some(&doc));

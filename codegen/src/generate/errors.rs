@@ -9,7 +9,10 @@ use crate::names;
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
     let codes = &cx.spec.errors.codes;
-    let variants: Vec<_> = codes.iter().map(|c| format_ident!("{}", names::error_code(c))).collect();
+    let variants: Vec<_> = codes
+        .iter()
+        .map(|c| format_ident!("{}", names::error_code(c)))
+        .collect();
     let wires: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();
     let messages: Vec<&str> = codes.iter().map(|c| c.message.as_str()).collect();
     let docs: Vec<TokenStream> = codes
@@ -24,16 +27,23 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
                 doc.push_str(&format!("\n\n{}", help.trim()));
             }
             if let Some(retry) = &c.retry_after {
-                doc.push_str(&format!("\n\nWait {} seconds before retrying.", retry.seconds));
+                doc.push_str(&format!(
+                    "\n\nWait {} seconds before retrying.",
+                    retry.seconds
+                ));
             }
             super::doc_attr(Some(&doc))
         })
         .collect();
     let oauth_arms = codes.iter().zip(&variants).filter_map(|(c, v)| {
-        c.oauth.as_deref().map(|oauth| quote!(ErrorCode::#v => Some(#rt::OAuthErrorCode::from_wire(#oauth)),))
+        c.oauth
+            .as_deref()
+            .map(|oauth| quote!(ErrorCode::#v => Some(#rt::OAuthErrorCode::from_wire(#oauth)),))
     });
     let category_arms = codes.iter().zip(&variants).filter_map(|(c, v)| {
-        c.category.as_deref().map(|category| quote!(ErrorCode::#v => Some(#category),))
+        c.category
+            .as_deref()
+            .map(|category| quote!(ErrorCode::#v => Some(#category),))
     });
     let retry_arms = codes.iter().zip(&variants).filter_map(|(c, v)| {
         c.retry_after.map(|d| {

@@ -32,7 +32,9 @@ pub struct GenerateOptions {
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        Self { runtime_path: "::idspec::runtime".to_owned() }
+        Self {
+            runtime_path: "::idspec::runtime".to_owned(),
+        }
     }
 }
 
@@ -57,7 +59,11 @@ pub fn generate_items(validated: &ValidatedSpec, options: &GenerateOptions) -> T
         .runtime_path
         .parse()
         .unwrap_or_else(|_| quote!(::idspec::runtime));
-    let cx = Context { spec, rt, rt_path: options.runtime_path.clone() };
+    let cx = Context {
+        spec,
+        rt,
+        rt_path: options.runtime_path.clone(),
+    };
     let environments = environments::generate(&cx);
     let profile = profile::generate(&cx);
     let types = types::generate(&cx);
@@ -130,7 +136,10 @@ pub fn write_if_changed(path: &Path, content: &str) -> io::Result<bool> {
 pub(crate) fn doc_attr(doc: Option<&str>) -> TokenStream {
     match doc {
         Some(doc) => {
-            let lines = doc.trim().lines().map(|line| format!(" {}", line.trim_end()));
+            let lines = doc
+                .trim()
+                .lines()
+                .map(|line| format!(" {}", line.trim_end()));
             quote! { #( #[doc = #lines] )* }
         }
         None => TokenStream::new(),

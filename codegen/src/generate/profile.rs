@@ -6,8 +6,8 @@ use quote::{format_ident, quote};
 
 use super::Context;
 use crate::ident;
-use crate::model::{ClientAuthMethod, Family, ParMode, PkceMode, UserinfoFormat};
 use crate::model::UserinfoToken as TokenPlacement;
+use crate::model::{ClientAuthMethod, Family, ParMode, PkceMode, UserinfoFormat};
 
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
@@ -18,7 +18,12 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let openid = spec.is_openid();
     let client_auth = spec.client_auth.as_ref();
     let methods: Vec<TokenStream> = client_auth
-        .map(|auth| auth.methods.iter().map(|m| client_auth_method(cx, *m)).collect())
+        .map(|auth| {
+            auth.methods
+                .iter()
+                .map(|m| client_auth_method(cx, *m))
+                .collect()
+        })
         .unwrap_or_default();
     let default_method = match client_auth.and_then(|auth| auth.default_method()) {
         Some(method) => {
@@ -42,10 +47,19 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         let algs = algs.iter().map(|alg| format_ident!("{}", alg));
         quote!(&[#(#rt::jose::SigningAlg::#algs),*])
     };
-    let id_token_signing = algs(spec.id_token.as_ref().map(|t| t.signing.as_slice()).unwrap_or(&[]));
+    let id_token_signing = algs(
+        spec.id_token
+            .as_ref()
+            .map(|t| t.signing.as_slice())
+            .unwrap_or(&[]),
+    );
     let userinfo = match &spec.userinfo {
         Some(userinfo) => {
-            let method = if userinfo.method == "POST" { quote!(#rt::HttpMethod::Post) } else { quote!(#rt::HttpMethod::Get) };
+            let method = if userinfo.method == "POST" {
+                quote!(#rt::HttpMethod::Post)
+            } else {
+                quote!(#rt::HttpMethod::Get)
+            };
             let token = match userinfo.token {
                 TokenPlacement::Header => quote!(#rt::TokenPlacement::Header),
                 TokenPlacement::Body => quote!(#rt::TokenPlacement::Body),
@@ -71,7 +85,10 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         Some(detail) => quote!(Some(#detail)),
         None => quote!(None),
     };
-    let expires_in_accepts_string = spec.token.expires_in_accept.contains(&crate::model::Accept::String);
+    let expires_in_accepts_string = spec
+        .token
+        .expires_in_accept
+        .contains(&crate::model::Accept::String);
     let seconds = |d: Option<crate::model::Duration>| match d {
         Some(d) => {
             let s = d.seconds;
@@ -88,8 +105,14 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         Family::Backchannel => quote!(#rt::Family::Backchannel),
         Family::Rest => quote!(#rt::Family::Rest),
     };
-    let provider_doc = format!(" {name}: the marker type that ties the runtime's generic client to this provider.");
-    let id_token_claims = if openid { quote!(IdTokenClaims) } else { quote!(#rt::NoIdToken) };
+    let provider_doc = format!(
+        " {name}: the marker type that ties the runtime's generic client to this provider."
+    );
+    let id_token_claims = if openid {
+        quote!(IdTokenClaims)
+    } else {
+        quote!(#rt::NoIdToken)
+    };
     quote! {
         /// What the runtime needs to know about the provider, from the spec.
         pub static PROFILE: #rt::ProviderProfile = #rt::ProviderProfile {

@@ -13,7 +13,10 @@ use crate::names;
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let mut definitions = Vec::new();
     for (name, def) in &cx.spec.types {
-        let doc = def.doc.clone().unwrap_or_else(|| format!("The `{name}` type of the spec."));
+        let doc = def
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{name}` type of the spec."));
         define(cx, name, &def.ty, Some(&doc), &mut definitions);
     }
     if let Some(authorize) = &cx.spec.authorize {
@@ -22,7 +25,13 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         }
     }
     for (wire, claim) in &cx.spec.claims {
-        define_inline(cx, &names::claim(wire, claim), &claim.ty, claim.doc.as_deref(), &mut definitions);
+        define_inline(
+            cx,
+            &names::claim(wire, claim),
+            &claim.ty,
+            claim.doc.as_deref(),
+            &mut definitions,
+        );
     }
     quote! { #(#definitions)* }
 }
@@ -31,7 +40,9 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
 pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenStream {
     let rt = &cx.rt;
     match ty {
-        TypeSpec::String | TypeSpec::Date | TypeSpec::Datetime | TypeSpec::Url | TypeSpec::Uuid => quote!(String),
+        TypeSpec::String | TypeSpec::Date | TypeSpec::Datetime | TypeSpec::Url | TypeSpec::Uuid => {
+            quote!(String)
+        }
         TypeSpec::Bool => quote!(bool),
         TypeSpec::Integer => quote!(i64),
         TypeSpec::Number | TypeSpec::Epoch => quote!(f64),
@@ -58,24 +69,48 @@ pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenSt
 }
 
 fn singular(owner: &str) -> String {
-    owner.strip_suffix('s').filter(|s| !s.is_empty()).unwrap_or(owner).to_owned()
+    owner
+        .strip_suffix('s')
+        .filter(|s| !s.is_empty())
+        .unwrap_or(owner)
+        .to_owned()
 }
 
-fn define_inline(cx: &Context<'_>, owner: &str, ty: &TypeSpec, doc: Option<&str>, out: &mut Vec<TokenStream>) {
+fn define_inline(
+    cx: &Context<'_>,
+    owner: &str,
+    ty: &TypeSpec,
+    doc: Option<&str>,
+    out: &mut Vec<TokenStream>,
+) {
     match ty {
-        TypeSpec::Enum(_) | TypeSpec::Object(_) => define(cx, &names::inline_type(owner), ty, doc, out),
+        TypeSpec::Enum(_) | TypeSpec::Object(_) => {
+            define(cx, &names::inline_type(owner), ty, doc, out)
+        }
         TypeSpec::Array(inner) => define_inline(cx, &singular(owner), inner, doc, out),
         TypeSpec::Map(inner) => define_inline(cx, &format!("{owner}_entry"), inner, doc, out),
         _ => {}
     }
 }
 
-fn define(cx: &Context<'_>, name: &str, ty: &TypeSpec, doc: Option<&str>, out: &mut Vec<TokenStream>) {
+fn define(
+    cx: &Context<'_>,
+    name: &str,
+    ty: &TypeSpec,
+    doc: Option<&str>,
+    out: &mut Vec<TokenStream>,
+) {
     match ty {
         TypeSpec::Enum(spec) => out.push(wire_enum(cx, name, spec, doc)),
         TypeSpec::Object(object) => {
             for (wire, field) in &object.fields {
-                define_inline(cx, &format!("{name}_{}", names::field(wire, field)), &field.ty, field.doc.as_deref(), out);
+                define_inline(
+                    cx,
+                    &format!("{name}_{}", names::field(wire, field)),
+                    &field.ty,
+                    field.doc.as_deref(),
+                    out,
+                );
             }
             out.push(object_struct(cx, name, object, doc));
         }
@@ -91,12 +126,21 @@ fn define(cx: &Context<'_>, name: &str, ty: &TypeSpec, doc: Option<&str>, out: &
 }
 
 /// An enum over wire values that keeps values it does not know.
-pub(super) fn wire_enum(cx: &Context<'_>, name: &str, spec: &EnumSpec, doc: Option<&str>) -> TokenStream {
+pub(super) fn wire_enum(
+    cx: &Context<'_>,
+    name: &str,
+    spec: &EnumSpec,
+    doc: Option<&str>,
+) -> TokenStream {
     let rt = &cx.rt;
     let serde_crate = cx.serde_crate();
     let ident = format_ident!("{name}");
     let doc = doc_attr(doc);
-    let variants: Vec<_> = spec.values.iter().map(|v| format_ident!("{}", names::enum_value(v))).collect();
+    let variants: Vec<_> = spec
+        .values
+        .iter()
+        .map(|v| format_ident!("{}", names::enum_value(v)))
+        .collect();
     let wires: Vec<&str> = spec.values.iter().map(|v| v.value.as_str()).collect();
     let docs: Vec<TokenStream> = spec
         .values
@@ -157,9 +201,24 @@ pub(super) fn wire_enum(cx: &Context<'_>, name: &str, spec: &EnumSpec, doc: Opti
 }
 
 /// Serde attributes for a field: its wire name, optionality and leniency.
-pub(super) fn field_attrs(cx: &Context<'_>, wire: &str, rust: &str, ty: &TypeSpec, accept: &[Accept], required: bool) -> TokenStream {
+pub(super) fn field_attrs(
+    cx: &Context<'_>,
+    wire: &str,
+    rust: &str,
+    ty: &TypeSpec,
+    accept: &[Accept],
+    required: bool,
+) -> TokenStream {
     let rename = (wire != rust).then(|| quote!(rename = #wire,));
-    let lenient = accept.contains(&Accept::String) && matches!(ty, TypeSpec::Number | TypeSpec::Integer | TypeSpec::Bool | TypeSpec::Epoch | TypeSpec::Duration);
+    let lenient = accept.contains(&Accept::String)
+        && matches!(
+            ty,
+            TypeSpec::Number
+                | TypeSpec::Integer
+                | TypeSpec::Bool
+                | TypeSpec::Epoch
+                | TypeSpec::Duration
+        );
     let with = match (lenient, required) {
         (true, false) => {
             let path = cx.rt_fn("lenient::option_from_str_or_value");
@@ -179,7 +238,12 @@ pub(super) fn field_attrs(cx: &Context<'_>, wire: &str, rust: &str, ty: &TypeSpe
     }
 }
 
-fn object_struct(cx: &Context<'_>, name: &str, object: &ObjectSpec, doc: Option<&str>) -> TokenStream {
+fn object_struct(
+    cx: &Context<'_>,
+    name: &str,
+    object: &ObjectSpec,
+    doc: Option<&str>,
+) -> TokenStream {
     let rt = &cx.rt;
     let serde_crate = cx.serde_crate();
     let ident = format_ident!("{name}");
@@ -249,7 +313,15 @@ fn field_doc(wire: &str, field: &FieldSpec) -> String {
 /// The identifier for a scalar-or-named type's variant name (used in docs).
 pub(super) fn describe(ty: &TypeSpec) -> String {
     match ty {
-        TypeSpec::Enum(values) => format!("one of {}", values.values.iter().map(|v| format!("`{}`", v.value)).collect::<Vec<_>>().join(", ")),
+        TypeSpec::Enum(values) => format!(
+            "one of {}",
+            values
+                .values
+                .iter()
+                .map(|v| format!("`{}`", v.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         TypeSpec::Object(_) => "an object".to_owned(),
         TypeSpec::Array(inner) => format!("a list of {}", describe(inner)),
         TypeSpec::Map(inner) => format!("a map of {}", describe(inner)),

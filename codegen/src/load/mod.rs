@@ -80,11 +80,20 @@ pub struct Reporter {
 
 impl Reporter {
     fn new(file: &Path, text: &str) -> Self {
-        Self { file: file.to_owned(), root: root_name(file), source: SourceMap::build(text) }
+        Self {
+            file: file.to_owned(),
+            root: root_name(file),
+            source: SourceMap::build(text),
+        }
     }
 
     /// A diagnostic at `path`.
-    pub fn at(&self, class: DiagnosticClass, path: &SpecPath, message: impl Into<String>) -> Diagnostic {
+    pub fn at(
+        &self,
+        class: DiagnosticClass,
+        path: &SpecPath,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let location = self.source.locate(path);
         Diagnostic {
             class,
@@ -133,13 +142,17 @@ fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>) {
                 let path = convert_path(error.path());
                 let original = removed.original(&path);
                 let message = error.inner().to_string();
-                diagnostics.push(
-                    reporter.at(DiagnosticClass::Schema, &original, strip_location(&message)),
-                );
+                diagnostics.push(reporter.at(
+                    DiagnosticClass::Schema,
+                    &original,
+                    strip_location(&message),
+                ));
                 if !prune(&mut document, &path) {
                     return (None, diagnostics);
                 }
-                if let (Some(Segment::Index(index)), Some(parent)) = (original.0.last(), original.parent()) {
+                if let (Some(Segment::Index(index)), Some(parent)) =
+                    (original.0.last(), original.parent())
+                {
                     removed.record(parent, *index);
                 }
             }

@@ -34,7 +34,9 @@ impl SourceMap {
         let mut parser = Parser::new_from_str(text);
         // A scan error is reported by serde_yaml, which reads the same text.
         let _ = parser.load(&mut builder, false);
-        Self { locations: builder.locations }
+        Self {
+            locations: builder.locations,
+        }
     }
 
     /// The location of `path`, or of its nearest ancestor that has one.
@@ -51,8 +53,14 @@ impl SourceMap {
 }
 
 enum Frame {
-    Mapping { path: SpecPath, key: Option<(String, Marker)> },
-    Sequence { path: SpecPath, next: usize },
+    Mapping {
+        path: SpecPath,
+        key: Option<(String, Marker)>,
+    },
+    Sequence {
+        path: SpecPath,
+        next: usize,
+    },
 }
 
 #[derive(Default)]
@@ -65,7 +73,10 @@ struct Builder {
 
 fn location(marker: Marker) -> Location {
     // yaml-rust2 counts lines from 1 and columns from 0.
-    Location { line: marker.line(), column: marker.col() + 1 }
+    Location {
+        line: marker.line(),
+        column: marker.col() + 1,
+    }
 }
 
 impl Builder {
@@ -75,7 +86,9 @@ impl Builder {
         match self.stack.last_mut() {
             None => {
                 let path = SpecPath::root();
-                self.locations.entry(path.clone()).or_insert(location(marker));
+                self.locations
+                    .entry(path.clone())
+                    .or_insert(location(marker));
                 Some(path)
             }
             Some(Frame::Sequence { path, next }) => {
@@ -120,10 +133,8 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_mapping = matches!(event, Event::MappingStart(..));
-                let awaiting_key = matches!(
-                    self.stack.last(),
-                    Some(Frame::Mapping { key: None, .. })
-                );
+                let awaiting_key =
+                    matches!(self.stack.last(), Some(Frame::Mapping { key: None, .. }));
                 if awaiting_key {
                     // A complex key: record a placeholder key and skip its contents.
                     self.value_path(Some("?"), marker);
@@ -155,7 +166,13 @@ mod tests {
         let phone = SpecPath::root().key("scopes").key("phone");
         assert_eq!(map.locate(&phone), Location { line: 3, column: 3 });
         let b = phone.key("claims").index(1);
-        assert_eq!(map.locate(&b), Location { line: 4, column: 17 });
+        assert_eq!(
+            map.locate(&b),
+            Location {
+                line: 4,
+                column: 17
+            }
+        );
         let missing = phone.key("nothing");
         assert_eq!(map.locate(&missing), Location { line: 3, column: 3 });
     }

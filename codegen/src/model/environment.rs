@@ -88,7 +88,10 @@ impl Endpoints {
             ("par", &self.par),
             ("revocation", &self.revocation),
             ("jwks", &self.jwks),
-            ("backchannel_authentication", &self.backchannel_authentication),
+            (
+                "backchannel_authentication",
+                &self.backchannel_authentication,
+            ),
             ("end_session", &self.end_session),
         ]
         .into_iter()

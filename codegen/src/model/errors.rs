@@ -30,7 +30,11 @@ fn default_uri() -> String {
 
 impl Default for ErrorFields {
     fn default() -> Self {
-        Self { code: default_code(), description: default_description(), uri: default_uri() }
+        Self {
+            code: default_code(),
+            description: default_description(),
+            uri: default_uri(),
+        }
     }
 }
 

@@ -24,13 +24,13 @@ pub use flows::{
 };
 pub use protocol::{
     AuthorizeSpec, ClaimsParameter, ClientAuthMethod, ClientAuthSpec, ForbiddenParam, IdTokenSpec,
-    JweSpec, Lifetimes, ParMode, ParamSpec, PkceMode, RequestObjectSpec, TokenSpec, UserinfoFormat,
-    UserinfoSpec, UserinfoToken, Via, ParamEncoding,
+    JweSpec, Lifetimes, ParMode, ParamEncoding, ParamSpec, PkceMode, RequestObjectSpec, TokenSpec,
+    UserinfoFormat, UserinfoSpec, UserinfoToken, Via,
 };
 pub use sandbox::{Outcome, SandboxSpec, SandboxUser};
 pub use types::{
-    Accept, ClaimSpec, ClaimTarget, Duration, EnumSpec, EnumValue, FieldSpec, ObjectSpec, ScopeSpec,
-    TypeDef, TypeSpec,
+    Accept, ClaimSpec, ClaimTarget, Duration, EnumSpec, EnumValue, FieldSpec, ObjectSpec,
+    ScopeSpec, TypeDef, TypeSpec,
 };
 
 use indexmap::IndexMap;

@@ -133,7 +133,6 @@ pub struct ParamSpec {
     pub example: Option<String>,
 }
 
-
 /// A parameter the provider documents as not to be used; the generated API does not offer it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

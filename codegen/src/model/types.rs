@@ -77,7 +77,13 @@ impl TypeSpec {
     pub fn is_textual(&self) -> bool {
         matches!(
             self,
-            Self::String | Self::Date | Self::Datetime | Self::Url | Self::Uuid | Self::Base64 | Self::Enum(_)
+            Self::String
+                | Self::Date
+                | Self::Datetime
+                | Self::Url
+                | Self::Uuid
+                | Self::Base64
+                | Self::Enum(_)
         )
     }
 }
@@ -182,11 +188,19 @@ impl<'de> Deserialize<'de> for EnumValue {
                 f.write_str("an enum value: a string, or a map with value, doc and rust_name")
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<EnumValue, E> {
-                Ok(EnumValue { value: value.to_owned(), doc: None, rust_name: None })
+                Ok(EnumValue {
+                    value: value.to_owned(),
+                    doc: None,
+                    rust_name: None,
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EnumValue, A::Error> {
                 let full = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(EnumValue { value: full.value, doc: full.doc, rust_name: full.rust_name })
+                Ok(EnumValue {
+                    value: full.value,
+                    doc: full.doc,
+                    rust_name: full.rust_name,
+                })
             }
         }
         deserializer.deserialize_any(EnumValueVisitor)
@@ -241,7 +255,9 @@ impl<'de> Deserialize<'de> for FieldSpec {
         impl<'de> Visitor<'de> for FieldVisitor {
             type Value = FieldSpec;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field: a type name, or a map with type, required, doc, rust_name and accept")
+                f.write_str(
+                    "a field: a type name, or a map with type, required, doc, rust_name and accept",
+                )
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<FieldSpec, E> {
                 Ok(FieldSpec {
@@ -362,7 +378,11 @@ impl Duration {
             "m" => 60,
             "h" => 3_600,
             "d" => 86_400,
-            other => return Err(format!("unknown unit `{other}` in `{text}`; use s, m, h or d")),
+            other => {
+                return Err(format!(
+                    "unknown unit `{other}` in `{text}`; use s, m, h or d"
+                ))
+            }
         };
         number
             .checked_mul(factor)
@@ -410,7 +430,9 @@ mod tests {
         let ty: TypeSpec = serde_yaml::from_str("{array: {ref: Hint}}").unwrap();
         assert_eq!(ty, TypeSpec::Array(Box::new(TypeSpec::Ref("Hint".into()))));
         let ty: TypeSpec = serde_yaml::from_str("{enum: [a, {value: b, doc: B}]}").unwrap();
-        let TypeSpec::Enum(values) = ty else { panic!("not an enum") };
+        let TypeSpec::Enum(values) = ty else {
+            panic!("not an enum")
+        };
         assert_eq!(values.values[1].doc.as_deref(), Some("B"));
         let err = serde_yaml::from_str::<TypeSpec>("strng").unwrap_err();
         assert!(err.to_string().contains("unknown type `strng`"), "{err}");

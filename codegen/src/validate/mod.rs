@@ -12,7 +12,11 @@ use crate::model::Spec;
 /// Every semantic problem in `spec`. `after_structural_errors` is set when the spec
 /// was recovered by pruning broken nodes: reference checks are skipped then, because
 /// a pruned definition would make every use of it look like a mistake.
-pub fn validate(spec: &Spec, reporter: &Reporter, after_structural_errors: bool) -> Vec<Diagnostic> {
+pub fn validate(
+    spec: &Spec,
+    reporter: &Reporter,
+    after_structural_errors: bool,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     uniqueness::check(spec, reporter, &mut diagnostics);
     security::check(spec, reporter, &mut diagnostics);

@@ -29,25 +29,51 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         }
         let parameter = names::scope_parameter(wire);
         if wire.contains('{') && parameter.is_none_or(|p| p.is_empty()) {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &path, "a parameterised scope names its parameter in braces: `service:{code}`"));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &path,
+                "a parameterised scope names its parameter in braces: `service:{code}`",
+            ));
         }
     }
 
     let mut visiting = HashSet::new();
     for (name, def) in &spec.types {
-        check_refs(&def.ty, &root.key("types").key(name).key("type"), spec, reporter, out);
+        check_refs(
+            &def.ty,
+            &root.key("types").key(name).key("type"),
+            spec,
+            reporter,
+            out,
+        );
         if refers_to_itself(name, &def.ty, spec, &mut visiting) {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("types").key(name), format!("type `{name}` contains itself without an array or map in between")));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &root.key("types").key(name),
+                format!("type `{name}` contains itself without an array or map in between"),
+            ));
         }
         visiting.clear();
     }
     if let Some(authorize) = &spec.authorize {
         for (wire, param) in &authorize.params {
-            check_refs(&param.ty, &root.key("authorize").key("params").key(wire).key("type"), spec, reporter, out);
+            check_refs(
+                &param.ty,
+                &root.key("authorize").key("params").key(wire).key("type"),
+                spec,
+                reporter,
+                out,
+            );
         }
     }
     for (wire, claim) in &spec.claims {
-        check_refs(&claim.ty, &root.key("claims").key(wire).key("type"), spec, reporter, out);
+        check_refs(
+            &claim.ty,
+            &root.key("claims").key(wire).key("type"),
+            spec,
+            reporter,
+            out,
+        );
     }
 
     let codes: HashSet<&str> = spec.errors.codes.iter().map(|c| c.code.as_str()).collect();
@@ -55,11 +81,18 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         for (i, user) in sandbox.users.iter().enumerate() {
             if let Outcome::Error(code) = &user.outcome {
                 if !codes.contains(code.as_str()) {
-                    out.push(reporter.at(
-                        DiagnosticClass::UnknownReference,
-                        &root.key("sandbox").key("users").index(i).key("outcome"),
-                        format!("sandbox user `{}` fails with undocumented error code `{code}`", user.login),
-                    ).help("list the code under `errors.codes`"));
+                    out.push(
+                        reporter
+                            .at(
+                                DiagnosticClass::UnknownReference,
+                                &root.key("sandbox").key("users").index(i).key("outcome"),
+                                format!(
+                                    "sandbox user `{}` fails with undocumented error code `{code}`",
+                                    user.login
+                                ),
+                            )
+                            .help("list the code under `errors.codes`"),
+                    );
                 }
             }
         }
@@ -69,12 +102,19 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         let path = root.key("operations").key(name);
         if let Some(auth) = &operation.auth {
             if !spec.auth.contains_key(auth) {
-                out.push(reporter.at(DiagnosticClass::UnknownReference, &path.key("auth"), format!("operation `{name}` uses unknown auth scheme `{auth}`")));
+                out.push(reporter.at(
+                    DiagnosticClass::UnknownReference,
+                    &path.key("auth"),
+                    format!("operation `{name}` uses unknown auth scheme `{auth}`"),
+                ));
             }
         }
         for placeholder in placeholders(&operation.url) {
             let known = operation.path.contains_key(placeholder)
-                || spec.environments.values().all(|env| env.urls.contains_key(placeholder));
+                || spec
+                    .environments
+                    .values()
+                    .all(|env| env.urls.contains_key(placeholder));
             if !known {
                 out.push(reporter.at(
                     DiagnosticClass::UnknownReference,
@@ -89,22 +129,45 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             out.push(reporter.at(
                 DiagnosticClass::UnknownReference,
                 &root.key("webhooks").key(name).key("correlate"),
-                format!("webhook `{name}` correlates on `{}`, which its body does not have", webhook.correlate),
+                format!(
+                    "webhook `{name}` correlates on `{}`, which its body does not have",
+                    webhook.correlate
+                ),
             ));
         }
     }
 }
 
-fn check_refs(ty: &TypeSpec, path: &SpecPath, spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+fn check_refs(
+    ty: &TypeSpec,
+    path: &SpecPath,
+    spec: &Spec,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
     match ty {
         TypeSpec::Ref(name) if !spec.types.contains_key(name) => {
-            out.push(reporter.at(DiagnosticClass::UnknownReference, &path.key("ref"), format!("unknown type `{name}`")).help("declare it under `types`"));
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::UnknownReference,
+                        &path.key("ref"),
+                        format!("unknown type `{name}`"),
+                    )
+                    .help("declare it under `types`"),
+            );
         }
         TypeSpec::Array(inner) => check_refs(inner, &path.key("array"), spec, reporter, out),
         TypeSpec::Map(inner) => check_refs(inner, &path.key("map"), spec, reporter, out),
         TypeSpec::Object(object) => {
             for (wire, field) in &object.fields {
-                check_refs(&field.ty, &path.key("object").key(wire), spec, reporter, out);
+                check_refs(
+                    &field.ty,
+                    &path.key("object").key(wire),
+                    spec,
+                    reporter,
+                    out,
+                );
             }
         }
         _ => {}
@@ -112,21 +175,35 @@ fn check_refs(ty: &TypeSpec, path: &SpecPath, spec: &Spec, reporter: &Reporter, 
 }
 
 /// A type that holds itself directly (not through a Vec or map) has infinite size.
-fn refers_to_itself<'a>(target: &str, ty: &'a TypeSpec, spec: &'a Spec, visiting: &mut HashSet<&'a str>) -> bool {
+fn refers_to_itself<'a>(
+    target: &str,
+    ty: &'a TypeSpec,
+    spec: &'a Spec,
+    visiting: &mut HashSet<&'a str>,
+) -> bool {
     match ty {
         TypeSpec::Ref(name) if name == target => true,
         TypeSpec::Ref(name) => {
             visiting.insert(name.as_str())
-                && spec.types.get(name).is_some_and(|inner| refers_to_itself(target, &inner.ty, spec, visiting))
+                && spec
+                    .types
+                    .get(name)
+                    .is_some_and(|inner| refers_to_itself(target, &inner.ty, spec, visiting))
         }
-        TypeSpec::Object(object) => object.fields.values().any(|field| refers_to_itself(target, &field.ty, spec, visiting)),
+        TypeSpec::Object(object) => object
+            .fields
+            .values()
+            .any(|field| refers_to_itself(target, &field.ty, spec, visiting)),
         _ => false,
     }
 }
 
 /// `{name}` placeholders in a URL template.
 pub(crate) fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name))
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 /// The known name closest to a misspelt one, if one is close enough to suggest.

@@ -7,14 +7,18 @@ use crate::model::{ClientAuthMethod, EnvironmentKind, Family, ParMode, Spec, Via
 
 /// Signing algorithms the runtime verifies. `none` is deliberately absent.
 pub const SIGNING_ALGS: &[&str] = &[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256",
-    "HS384", "HS512",
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+    "HS256", "HS384", "HS512",
 ];
 
 pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
     let root = SpecPath::root();
     if spec.environments.is_empty() {
-        out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("environments"), "a provider needs at least one environment"));
+        out.push(reporter.at(
+            DiagnosticClass::Inconsistent,
+            &root.key("environments"),
+            "a provider needs at least one environment",
+        ));
     }
     for (name, env) in &spec.environments {
         let path = root.key("environments").key(name);
@@ -35,72 +39,163 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             check_url(url, env.kind, &url_path, reporter, out);
         }
         if spec.is_openid() && env.issuer.is_none() {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &path, format!("environment `{name}` has no issuer; ID tokens cannot be validated without one")));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &path,
+                format!(
+                    "environment `{name}` has no issuer; ID tokens cannot be validated without one"
+                ),
+            ));
         }
         if matches!(spec.family, Family::Oidc | Family::Oauth2) {
-            for (endpoint, present) in [("authorization", env.endpoints.authorization.is_some()), ("token", env.endpoints.token.is_some())] {
+            for (endpoint, present) in [
+                ("authorization", env.endpoints.authorization.is_some()),
+                ("token", env.endpoints.token.is_some()),
+            ] {
                 if !present {
                     out.push(reporter.at(DiagnosticClass::Inconsistent, &path.key("endpoints"), format!("environment `{name}` has no {endpoint} endpoint, which the authorization code flow needs")));
                 }
             }
         }
         if spec.par != ParMode::None && env.endpoints.par.is_none() {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &path.key("endpoints"), format!("the spec offers PAR but environment `{name}` has no par endpoint")));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &path.key("endpoints"),
+                format!("the spec offers PAR but environment `{name}` has no par endpoint"),
+            ));
         }
         if spec.family == Family::Oauth2 && env.discovery.is_some() {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &path.key("discovery"), "an OAuth 2 provider has no OpenID Connect discovery document"));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &path.key("discovery"),
+                "an OAuth 2 provider has no OpenID Connect discovery document",
+            ));
         }
     }
 
     if spec.family == Family::Oauth2 && spec.id_token.is_some() {
-        out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("id_token"), "family oauth2 issues no ID token; use family oidc"));
+        out.push(reporter.at(
+            DiagnosticClass::Inconsistent,
+            &root.key("id_token"),
+            "family oauth2 issues no ID token; use family oidc",
+        ));
     }
     if spec.family == Family::Oidc && spec.id_token.is_none() {
-        out.push(reporter.at(DiagnosticClass::Inconsistent, &root, "an OpenID Connect provider needs an `id_token` section with its signing algorithms"));
+        out.push(reporter.at(
+            DiagnosticClass::Inconsistent,
+            &root,
+            "an OpenID Connect provider needs an `id_token` section with its signing algorithms",
+        ));
     }
-    if matches!(spec.family, Family::Oidc | Family::Oauth2 | Family::Backchannel) && spec.client_auth.is_none() {
-        out.push(reporter.at(DiagnosticClass::Inconsistent, &root, "the spec has no `client_auth` section"));
+    if matches!(
+        spec.family,
+        Family::Oidc | Family::Oauth2 | Family::Backchannel
+    ) && spec.client_auth.is_none()
+    {
+        out.push(reporter.at(
+            DiagnosticClass::Inconsistent,
+            &root,
+            "the spec has no `client_auth` section",
+        ));
     }
     if let Some(client_auth) = &spec.client_auth {
         let path = root.key("client_auth");
         if client_auth.methods.is_empty() {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &path.key("methods"), "no client authentication method is listed"));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &path.key("methods"),
+                "no client authentication method is listed",
+            ));
         }
         if let Some(default) = client_auth.default {
             if !client_auth.methods.contains(&default) {
-                out.push(reporter.at(DiagnosticClass::Inconsistent, &path.key("default"), format!("the default `{}` is not among the allowed methods", default.as_str())));
+                out.push(reporter.at(
+                    DiagnosticClass::Inconsistent,
+                    &path.key("default"),
+                    format!(
+                        "the default `{}` is not among the allowed methods",
+                        default.as_str()
+                    ),
+                ));
             }
         }
     }
 
     let hmac_possible = spec.client_auth.as_ref().is_some_and(|auth| {
-        auth.methods.iter().any(|m| matches!(m, ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost | ClientAuthMethod::ClientSecretJwt))
+        auth.methods.iter().any(|m| {
+            matches!(
+                m,
+                ClientAuthMethod::ClientSecretBasic
+                    | ClientAuthMethod::ClientSecretPost
+                    | ClientAuthMethod::ClientSecretJwt
+            )
+        })
     });
     if let Some(id_token) = &spec.id_token {
-        check_algs(&id_token.signing, hmac_possible, &root.key("id_token").key("signing"), reporter, out);
+        check_algs(
+            &id_token.signing,
+            hmac_possible,
+            &root.key("id_token").key("signing"),
+            reporter,
+            out,
+        );
     }
     if let Some(userinfo) = &spec.userinfo {
-        check_algs(&userinfo.signing, hmac_possible, &root.key("userinfo").key("signing"), reporter, out);
+        check_algs(
+            &userinfo.signing,
+            hmac_possible,
+            &root.key("userinfo").key("signing"),
+            reporter,
+            out,
+        );
         if userinfo.formats.is_empty() {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("userinfo").key("formats"), "list at least one userinfo format"));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &root.key("userinfo").key("formats"),
+                "list at least one userinfo format",
+            ));
         }
-        let signed = userinfo.formats.iter().any(|f| !matches!(f, crate::model::UserinfoFormat::Json));
+        let signed = userinfo
+            .formats
+            .iter()
+            .any(|f| !matches!(f, crate::model::UserinfoFormat::Json));
         if signed && userinfo.signing.is_empty() {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("userinfo").key("signing"), "signed userinfo responses need their signing algorithms"));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &root.key("userinfo").key("signing"),
+                "signed userinfo responses need their signing algorithms",
+            ));
         }
         if !matches!(userinfo.method.as_str(), "GET" | "POST") {
-            out.push(reporter.at(DiagnosticClass::Inconsistent, &root.key("userinfo").key("method"), format!("userinfo method `{}` is neither GET nor POST", userinfo.method)));
+            out.push(reporter.at(
+                DiagnosticClass::Inconsistent,
+                &root.key("userinfo").key("method"),
+                format!(
+                    "userinfo method `{}` is neither GET nor POST",
+                    userinfo.method
+                ),
+            ));
         }
     }
     if let Some(request_object) = &spec.request_object {
-        check_algs(&request_object.signing, hmac_possible, &root.key("request_object").key("signing"), reporter, out);
+        check_algs(
+            &request_object.signing,
+            hmac_possible,
+            &root.key("request_object").key("signing"),
+            reporter,
+            out,
+        );
     }
 
     if let Some(authorize) = &spec.authorize {
         for (wire, param) in &authorize.params {
             let path = root.key("authorize").key("params").key(wire).key("via");
             if param.via == Via::Par && spec.par == ParMode::None {
-                out.push(reporter.at(DiagnosticClass::Inconsistent, &path, format!("parameter `{wire}` may only be pushed, but the spec has `par: none`")));
+                out.push(reporter.at(
+                    DiagnosticClass::Inconsistent,
+                    &path,
+                    format!("parameter `{wire}` may only be pushed, but the spec has `par: none`"),
+                ));
             }
             if param.via == Via::RequestObject && spec.request_object.is_none() {
                 out.push(reporter.at(DiagnosticClass::Inconsistent, &path, format!("parameter `{wire}` may only travel in a request object, but the spec has no `request_object`")));
@@ -111,7 +206,11 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
     if let Some(detail) = &spec.errors.detail {
         let path = root.key("errors").key("detail");
         match regex_lite::Regex::new(detail) {
-            Err(error) => out.push(reporter.at(DiagnosticClass::InvalidPattern, &path, format!("not a valid regular expression: {error}"))),
+            Err(error) => out.push(reporter.at(
+                DiagnosticClass::InvalidPattern,
+                &path,
+                format!("not a valid regular expression: {error}"),
+            )),
             Ok(regex) => {
                 for name in regex.capture_names().flatten() {
                     if !matches!(name, "code" | "category" | "trace" | "message") {
@@ -123,18 +222,32 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
     }
 }
 
-fn check_url(url: &str, kind: EnvironmentKind, path: &SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+fn check_url(
+    url: &str,
+    kind: EnvironmentKind,
+    path: &SpecPath,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
     // Templates (`{cognito_url}/oauth2/token`) are checked once expanded.
     if url.starts_with('{') {
         return;
     }
     let Some((scheme, rest)) = url.split_once("://") else {
-        out.push(reporter.at(DiagnosticClass::InvalidUrl, path, format!("`{url}` is not an absolute URL")));
+        out.push(reporter.at(
+            DiagnosticClass::InvalidUrl,
+            path,
+            format!("`{url}` is not an absolute URL"),
+        ));
         return;
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || rest.contains(char::is_whitespace) {
-        out.push(reporter.at(DiagnosticClass::InvalidUrl, path, format!("`{url}` has no host")));
+        out.push(reporter.at(
+            DiagnosticClass::InvalidUrl,
+            path,
+            format!("`{url}` has no host"),
+        ));
         return;
     }
     match scheme {
@@ -142,24 +255,49 @@ fn check_url(url: &str, kind: EnvironmentKind, path: &SpecPath, reporter: &Repor
         "http" if kind == EnvironmentKind::Sandbox => {}
         "http" => out.push(
             reporter
-                .at(DiagnosticClass::InsecureUrl, path, format!("`{url}` is plain http outside a sandbox environment"))
+                .at(
+                    DiagnosticClass::InsecureUrl,
+                    path,
+                    format!("`{url}` is plain http outside a sandbox environment"),
+                )
                 .help("use https; only an environment with `kind: sandbox` may use http"),
         ),
-        other => out.push(reporter.at(DiagnosticClass::InvalidUrl, path, format!("`{url}` has scheme `{other}`; expected https"))),
+        other => out.push(reporter.at(
+            DiagnosticClass::InvalidUrl,
+            path,
+            format!("`{url}` has scheme `{other}`; expected https"),
+        )),
     }
 }
 
-fn check_algs(algs: &[String], hmac_possible: bool, path: &SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+fn check_algs(
+    algs: &[String],
+    hmac_possible: bool,
+    path: &SpecPath,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
     for (i, alg) in algs.iter().enumerate() {
         let item = path.index(i);
         if alg.eq_ignore_ascii_case("none") {
             out.push(
                 reporter
-                    .at(DiagnosticClass::Inconsistent, &item, "`none` cannot be allowed: unsigned tokens are never accepted")
+                    .at(
+                        DiagnosticClass::Inconsistent,
+                        &item,
+                        "`none` cannot be allowed: unsigned tokens are never accepted",
+                    )
                     .help("remove it; no spec may turn off signature checks"),
             );
         } else if !SIGNING_ALGS.contains(&alg.as_str()) {
-            out.push(reporter.at(DiagnosticClass::UnknownReference, &item, format!("unknown signing algorithm `{alg}`; known: {}", SIGNING_ALGS.join(", "))));
+            out.push(reporter.at(
+                DiagnosticClass::UnknownReference,
+                &item,
+                format!(
+                    "unknown signing algorithm `{alg}`; known: {}",
+                    SIGNING_ALGS.join(", ")
+                ),
+            ));
         } else if alg.starts_with("HS") && !hmac_possible {
             out.push(reporter.at(
                 DiagnosticClass::Inconsistent,

@@ -11,21 +11,40 @@ use crate::model::{Spec, TypeSpec};
 use crate::names;
 
 /// Rust names taken by the generated authorization request builder itself.
-const RESERVED_SETTERS: &[&str] = &["scope", "scopes", "pushed", "state", "nonce", "redirect_uri", "build", "into_params"];
+const RESERVED_SETTERS: &[&str] = &[
+    "scope",
+    "scopes",
+    "pushed",
+    "state",
+    "nonce",
+    "redirect_uri",
+    "build",
+    "into_params",
+];
 
 pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
     let root = SpecPath::root();
     if !ident::is_snake_ident(&spec.id) {
         out.push(
             reporter
-                .at(DiagnosticClass::InvalidIdentifier, &root.key("id"), format!("`{}` cannot be a module name", spec.id))
+                .at(
+                    DiagnosticClass::InvalidIdentifier,
+                    &root.key("id"),
+                    format!("`{}` cannot be a module name", spec.id),
+                )
                 .help("use lowercase letters, digits and underscores, starting with a letter"),
         );
     }
 
     let mut env_names = Names::new(DiagnosticClass::IdentifierCollision, "environment");
     for name in spec.environments.keys() {
-        env_names.add(ident::pascal(name), name, root.key("environments").key(name), reporter, out);
+        env_names.add(
+            ident::pascal(name),
+            name,
+            root.key("environments").key(name),
+            reporter,
+            out,
+        );
     }
 
     for (name, def) in &spec.types {
@@ -34,7 +53,11 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         if !ident::is_pascal_ident(name) {
             out.push(
                 reporter
-                    .at(DiagnosticClass::InvalidIdentifier, &path, format!("type name `{name}` is not a PascalCase Rust identifier"))
+                    .at(
+                        DiagnosticClass::InvalidIdentifier,
+                        &path,
+                        format!("type name `{name}` is not a PascalCase Rust identifier"),
+                    )
                     .help("write it as it should appear in Rust, e.g. `LoginHint`"),
             );
         }
@@ -62,7 +85,11 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         for (i, param) in authorize.forbidden.iter().enumerate() {
             let path = root.key("authorize").key("forbidden").index(i);
             if forbidden.insert(param.name.as_str(), i).is_some() {
-                out.push(reporter.at(DiagnosticClass::DuplicateValue, &path, format!("parameter `{}` is forbidden twice", param.name)));
+                out.push(reporter.at(
+                    DiagnosticClass::DuplicateValue,
+                    &path,
+                    format!("parameter `{}` is forbidden twice", param.name),
+                ));
             }
             if authorize.params.contains_key(&param.name) {
                 out.push(reporter.at(
@@ -79,13 +106,21 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         let path = root.key("scopes").key(wire);
         let name = names::scope(wire, scope);
         if scope.rust_name.is_some() && !ident::is_pascal_ident(&name) {
-            out.push(reporter.at(DiagnosticClass::InvalidIdentifier, &path.key("rust_name"), format!("`{name}` is not a PascalCase Rust identifier")));
+            out.push(reporter.at(
+                DiagnosticClass::InvalidIdentifier,
+                &path.key("rust_name"),
+                format!("`{name}` is not a PascalCase Rust identifier"),
+            ));
         }
         scopes.add(name, wire, path.clone(), reporter, out);
         let mut seen = HashMap::new();
         for (i, claim) in scope.claims.iter().enumerate() {
             if seen.insert(claim.as_str(), i).is_some() {
-                out.push(reporter.at(DiagnosticClass::DuplicateValue, &path.key("claims").index(i), format!("claim `{claim}` is listed twice in scope `{wire}`")));
+                out.push(reporter.at(
+                    DiagnosticClass::DuplicateValue,
+                    &path.key("claims").index(i),
+                    format!("claim `{claim}` is listed twice in scope `{wire}`"),
+                ));
             }
         }
     }
@@ -106,8 +141,14 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         if let Some(first) = codes.insert(code.code.as_str(), i) {
             out.push(
                 reporter
-                    .at(DiagnosticClass::DuplicateErrorCode, &path.key("code"), format!("error code `{}` is listed twice", code.code))
-                    .help(format!("it is first listed at errors.codes[{first}]; keep one")),
+                    .at(
+                        DiagnosticClass::DuplicateErrorCode,
+                        &path.key("code"),
+                        format!("error code `{}` is listed twice", code.code),
+                    )
+                    .help(format!(
+                        "it is first listed at errors.codes[{first}]; keep one"
+                    )),
             );
             continue;
         }
@@ -120,11 +161,22 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         for (i, user) in sandbox.users.iter().enumerate() {
             let path = root.key("sandbox").key("users").index(i);
             if !ident::is_screaming_ident(&user.name) {
-                out.push(reporter.at(DiagnosticClass::InvalidIdentifier, &path.key("name"), format!("`{}` is not a SCREAMING_SNAKE_CASE constant name", user.name)));
+                out.push(reporter.at(
+                    DiagnosticClass::InvalidIdentifier,
+                    &path.key("name"),
+                    format!(
+                        "`{}` is not a SCREAMING_SNAKE_CASE constant name",
+                        user.name
+                    ),
+                ));
             }
             users.add(user.name.clone(), &user.name, path.clone(), reporter, out);
             if logins.insert(user.login.as_str(), i).is_some() {
-                out.push(reporter.at(DiagnosticClass::DuplicateValue, &path.key("login"), format!("sandbox user `{}` is listed twice", user.login)));
+                out.push(reporter.at(
+                    DiagnosticClass::DuplicateValue,
+                    &path.key("login"),
+                    format!("sandbox user `{}` is listed twice", user.login),
+                ));
             }
         }
     }
@@ -146,7 +198,13 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
     }
 }
 
-fn check_snake(name: &str, explicit: bool, path: &SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+fn check_snake(
+    name: &str,
+    explicit: bool,
+    path: &SpecPath,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
     if explicit && !ident::is_snake_ident(name) {
         out.push(
             reporter
@@ -168,22 +226,40 @@ fn check_type(ty: &TypeSpec, path: &SpecPath, reporter: &Reporter, out: &mut Vec
                 if let Some(first) = wire.insert(value.value.as_str(), i) {
                     out.push(
                         reporter
-                            .at(DiagnosticClass::DuplicateValue, &item, format!("enum value `{}` is listed twice", value.value))
+                            .at(
+                                DiagnosticClass::DuplicateValue,
+                                &item,
+                                format!("enum value `{}` is listed twice", value.value),
+                            )
                             .help(format!("it is first listed at index {first}")),
                     );
                     continue;
                 }
                 let name = names::enum_value(value);
                 if value.rust_name.is_some() && !ident::is_pascal_ident(&name) {
-                    out.push(reporter.at(DiagnosticClass::InvalidIdentifier, &item, format!("`{name}` is not a PascalCase Rust identifier")));
+                    out.push(reporter.at(
+                        DiagnosticClass::InvalidIdentifier,
+                        &item,
+                        format!("`{name}` is not a PascalCase Rust identifier"),
+                    ));
                 }
                 if name == "Unknown" {
-                    out.push(reporter.at(DiagnosticClass::IdentifierCollision, &item, "`Unknown` is the variant that keeps undocumented values").help("give this value another `rust_name`"));
+                    out.push(
+                        reporter
+                            .at(
+                                DiagnosticClass::IdentifierCollision,
+                                &item,
+                                "`Unknown` is the variant that keeps undocumented values",
+                            )
+                            .help("give this value another `rust_name`"),
+                    );
                 }
                 variants.add(name, &value.value, item, reporter, out);
             }
         }
-        TypeSpec::Object(object) => check_fields(&object.fields, &path.key("object"), reporter, out),
+        TypeSpec::Object(object) => {
+            check_fields(&object.fields, &path.key("object"), reporter, out)
+        }
         TypeSpec::Array(inner) => check_type(inner, &path.key("array"), reporter, out),
         TypeSpec::Map(inner) => check_type(inner, &path.key("map"), reporter, out),
         _ => {}
@@ -215,14 +291,32 @@ struct Names {
 
 impl Names {
     fn new(class: DiagnosticClass, what: &'static str) -> Self {
-        Self { class, what, seen: HashMap::new() }
+        Self {
+            class,
+            what,
+            seen: HashMap::new(),
+        }
     }
 
-    fn add(&mut self, rust: String, wire: &str, path: SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    fn add(
+        &mut self,
+        rust: String,
+        wire: &str,
+        path: SpecPath,
+        reporter: &Reporter,
+        out: &mut Vec<Diagnostic>,
+    ) {
         if let Some(other) = self.seen.get(&rust) {
             out.push(
                 reporter
-                    .at(self.class, &path, format!("{} `{wire}` and `{other}` both become the Rust name `{rust}`", self.what))
+                    .at(
+                        self.class,
+                        &path,
+                        format!(
+                            "{} `{wire}` and `{other}` both become the Rust name `{rust}`",
+                            self.what
+                        ),
+                    )
                     .help("give one of them a `rust_name`"),
             );
         } else {

@@ -92,10 +92,13 @@ impl<P: Provider> ClientBuilder<P> {
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client<P>, ConfigError> {
         let profile = P::PROFILE;
-        let client_id = self.client_id.filter(|id| !id.is_empty()).ok_or(ConfigError::ClientAuth {
-            method: "any",
-            needs: "a client id",
-        })?;
+        let client_id =
+            self.client_id
+                .filter(|id| !id.is_empty())
+                .ok_or(ConfigError::ClientAuth {
+                    method: "any",
+                    needs: "a client id",
+                })?;
         let client_auth = self
             .client_auth
             .or(profile.default_client_auth)
@@ -105,8 +108,15 @@ impl<P: Provider> ClientBuilder<P> {
         }
         match client_auth {
             ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost => {
-                if self.client_secret.as_ref().is_none_or(|s| s.secret().is_empty()) {
-                    return Err(ConfigError::ClientAuth { method: client_auth.as_str(), needs: "a client secret" });
+                if self
+                    .client_secret
+                    .as_ref()
+                    .is_none_or(|s| s.secret().is_empty())
+                {
+                    return Err(ConfigError::ClientAuth {
+                        method: client_auth.as_str(),
+                        needs: "a client secret",
+                    });
                 }
             }
             ClientAuthMethod::None => {}
@@ -116,12 +126,17 @@ impl<P: Provider> ClientBuilder<P> {
         }
         let http = match self.http {
             Some(http) => http,
-            None => HttpClient::builder().build().map_err(|e| ConfigError::InvalidUrl {
-                what: "http client",
-                reason: e.to_string(),
-            })?,
+            None => HttpClient::builder()
+                .build()
+                .map_err(|e| ConfigError::InvalidUrl {
+                    what: "http client",
+                    reason: e.to_string(),
+                })?,
         };
-        let redirect = self.redirect_uri.ok_or(ConfigError::ClientAuth { method: "any", needs: "a redirect URI" })?;
+        let redirect = self.redirect_uri.ok_or(ConfigError::ClientAuth {
+            method: "any",
+            needs: "a redirect URI",
+        })?;
         let redirect_uri = Url::parse(&redirect).map_err(|e| ConfigError::InvalidUrl {
             what: "redirect URI",
             reason: e.to_string(),
@@ -129,7 +144,7 @@ impl<P: Provider> ClientBuilder<P> {
         http.check_url("redirect URI", &redirect_uri)?;
         let endpoints = match self.target {
             Target::Static(config) => Endpoints::from_config(config)?,
-            Target::Custom(endpoints) => endpoints,
+            Target::Custom(endpoints) => *endpoints,
         };
         for (what, url) in endpoints.urls() {
             http.check_url(what, url)?;
@@ -146,7 +161,9 @@ impl<P: Provider> ClientBuilder<P> {
                 client_secret: self.client_secret,
                 client_auth,
                 redirect_uri,
-                store: self.store.unwrap_or_else(|| Arc::new(MemoryFlowStore::new())),
+                store: self
+                    .store
+                    .unwrap_or_else(|| Arc::new(MemoryFlowStore::new())),
                 clock_skew: self.clock_skew,
             }),
             provider: PhantomData,

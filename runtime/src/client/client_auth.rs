@@ -9,9 +9,17 @@ use crate::profile::ClientAuthMethod;
 /// Adds the client's credentials to a form request: an `Authorization: Basic` header
 /// or `client_id` / `client_secret` in `form`. `client_id` is always in the form too:
 /// RFC 9126 and several providers require it even with Basic.
-pub(super) fn authenticate(inner: &Inner, request: RequestBuilder, form: &mut Vec<(&'static str, String)>) -> RequestBuilder {
+pub(super) fn authenticate(
+    inner: &Inner,
+    request: RequestBuilder,
+    form: &mut Vec<(&'static str, String)>,
+) -> RequestBuilder {
     form.push(("client_id", inner.client_id.clone()));
-    let secret = inner.client_secret.as_ref().map(|s| s.secret()).unwrap_or_default();
+    let secret = inner
+        .client_secret
+        .as_ref()
+        .map(|s| s.secret())
+        .unwrap_or_default();
     match inner.client_auth {
         ClientAuthMethod::ClientSecretBasic => {
             // RFC 6749 2.3.1: both parts are form-urlencoded before Base64.
@@ -24,7 +32,9 @@ pub(super) fn authenticate(inner: &Inner, request: RequestBuilder, form: &mut Ve
             request
         }
         // The builder refuses the JWT methods until they are implemented.
-        ClientAuthMethod::ClientSecretJwt | ClientAuthMethod::PrivateKeyJwt | ClientAuthMethod::None => request,
+        ClientAuthMethod::ClientSecretJwt
+        | ClientAuthMethod::PrivateKeyJwt
+        | ClientAuthMethod::None => request,
     }
 }
 

@@ -34,16 +34,25 @@ impl<P: Provider> Client<P> {
 
         let issuer = self.inner.resolver.issuer();
         match (params.get("iss"), issuer) {
-            (Some(iss), Some(issuer)) if iss != issuer => return Err(CallbackError::IssuerMismatch.into()),
+            (Some(iss), Some(issuer)) if iss != issuer => {
+                return Err(CallbackError::IssuerMismatch.into())
+            }
             (Some(_), None) => return Err(CallbackError::IssuerMismatch.into()),
-            (None, _) if self.profile().response_iss => return Err(CallbackError::MissingIssuer.into()),
+            (None, _) if self.profile().response_iss => {
+                return Err(CallbackError::MissingIssuer.into())
+            }
             _ => {}
         }
         if let Some(error) = dialect::redirect_error(&self.profile().errors, &params) {
             tracing::info!(code = %crate::ErrorMetadata::code(&error), "the provider refused the authorization");
             return Err(error.into());
         }
-        let code = AuthorizationCode::new(params.get("code").cloned().ok_or(CallbackError::MissingCode)?);
+        let code = AuthorizationCode::new(
+            params
+                .get("code")
+                .cloned()
+                .ok_or(CallbackError::MissingCode)?,
+        );
 
         let mut form: Vec<(&'static str, String)> = vec![
             ("grant_type", "authorization_code".to_owned()),
@@ -59,16 +68,24 @@ impl<P: Provider> Client<P> {
 
     /// Refreshes a login: new tokens, and a new ID token validated against the
     /// original (same issuer, audience and subject, OpenID Connect Core 12.2).
-    /// The original scope is sent, as some providers require.
+    /// The granted scope is sent (the requested one if the provider did not say what
+    /// it granted), as some providers require a scope on refresh.
     #[tracing::instrument(name = "idspec.refresh", skip_all, fields(provider = P::PROFILE.id))]
     pub async fn refresh(&self, login: &Login<P>) -> Result<Login<P>, P> {
-        let refresh_token = login
-            .refresh_token()
-            .ok_or_else(|| ResponseError::new(EndpointKind::Token, "the login has no refresh token"))?;
+        let refresh_token = login.refresh_token().ok_or_else(|| {
+            ResponseError::new(EndpointKind::Token, "the login has no refresh token")
+        })?;
         let form: Vec<(&'static str, String)> = vec![
             ("grant_type", "refresh_token".to_owned()),
             ("refresh_token", refresh_token.secret().to_owned()),
-            ("scope", login.requested_scope.clone()),
+            (
+                "scope",
+                login
+                    .tokens
+                    .scope
+                    .clone()
+                    .unwrap_or_else(|| login.requested_scope.clone()),
+            ),
         ];
         let mut tokens = self.token_request(form).await?;
         if tokens.refresh_token.is_none() {
@@ -76,10 +93,19 @@ impl<P: Provider> Client<P> {
             tokens.refresh_token = login.tokens.refresh_token.clone();
         }
         if tokens.id_token.is_none() {
-            return Ok(Login { tokens, ..login.clone() });
+            return Ok(Login {
+                tokens,
+                ..login.clone()
+            });
         }
         let subject = login.subject.clone();
-        self.login_from(tokens, login.nonce.clone(), login.requested_scope.clone(), subject.as_deref()).await
+        self.login_from(
+            tokens,
+            login.nonce.clone(),
+            login.requested_scope.clone(),
+            subject.as_deref(),
+        )
+        .await
     }
 
     /// Posts to the token endpoint, authenticated, and parses the answer.
@@ -87,34 +113,69 @@ impl<P: Provider> Client<P> {
         let endpoint = self.inner.resolver.endpoint(Endpoint::Token).await?;
         let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
         let request = authenticate(&self.inner, request, &mut form);
-        let raw = self.inner.http.execute(EndpointKind::Token, request.form(&form)).await?;
+        let raw = self
+            .inner
+            .http
+            .execute(EndpointKind::Token, request.form(&form))
+            .await?;
         if !(200..300).contains(&raw.status) {
             let profile = self.profile();
-            return Err(match dialect::body_error(&profile.errors, EndpointKind::Token, &raw) {
-                Some(error) => error.into(),
-                None => ResponseError::new(EndpointKind::Token, format!("HTTP status {}", raw.status)).with_raw(raw).into(),
-            });
+            return Err(
+                match dialect::body_error(&profile.errors, EndpointKind::Token, &raw) {
+                    Some(error) => error.into(),
+                    None => ResponseError::new(
+                        EndpointKind::Token,
+                        format!("HTTP status {}", raw.status),
+                    )
+                    .with_raw(raw)
+                    .into(),
+                },
+            );
         }
-        Ok(Tokens::parse(&raw, self.profile().expires_in_accepts_string)?)
+        Ok(Tokens::parse(
+            &raw,
+            self.profile().expires_in_accepts_string,
+        )?)
     }
 
     /// Validates the ID token of a token response (OpenID Connect providers) and
     /// builds the login.
-    async fn login_from(&self, tokens: Tokens, nonce: Option<Nonce>, scope: String, subject: Option<&str>) -> Result<Login<P>, P> {
+    async fn login_from(
+        &self,
+        tokens: Tokens,
+        nonce: Option<Nonce>,
+        scope: String,
+        subject: Option<&str>,
+    ) -> Result<Login<P>, P> {
         let profile = self.profile();
         if !profile.is_openid() {
             let claims = serde_json::from_value(serde_json::Value::Object(Default::default()))
-                .map_err(|_| ResponseError::new(EndpointKind::Token, "the provider's claims type needs an ID token"))?;
-            return Ok(Login { tokens, subject: None, claims, nonce: None, requested_scope: scope });
+                .map_err(|_| {
+                    ResponseError::new(
+                        EndpointKind::Token,
+                        "the provider's claims type needs an ID token",
+                    )
+                })?;
+            return Ok(Login {
+                tokens,
+                subject: None,
+                claims,
+                nonce: None,
+                requested_scope: scope,
+            });
         }
-        let id_token = tokens
-            .id_token
-            .as_ref()
-            .ok_or_else(|| ResponseError::new(EndpointKind::Token, "the token response has no id_token"))?;
-        let issuer = self.inner.resolver.issuer().ok_or(crate::config::ConfigError::MissingEndpoint("issuer"))?;
-        let mut expect = IdTokenExpectations::new(issuer, &self.inner.client_id, profile.id_token_signing)
-            .with_access_token(&tokens.access_token)
-            .with_clock_skew(self.inner.clock_skew);
+        let id_token = tokens.id_token.as_ref().ok_or_else(|| {
+            ResponseError::new(EndpointKind::Token, "the token response has no id_token")
+        })?;
+        let issuer = self
+            .inner
+            .resolver
+            .issuer()
+            .ok_or(crate::config::ConfigError::MissingEndpoint("issuer"))?;
+        let mut expect =
+            IdTokenExpectations::new(issuer, &self.inner.client_id, profile.id_token_signing)
+                .with_access_token(&tokens.access_token)
+                .with_clock_skew(self.inner.clock_skew);
         if let Some(nonce) = &nonce {
             expect = expect.with_nonce(nonce);
         }
@@ -122,10 +183,14 @@ impl<P: Provider> Client<P> {
             expect = expect.with_expected_subject(subject);
         }
         let jwks = self.inner.resolver.jwks().await?;
-        let validated = validate_id_token(jwks, id_token, &expect, self.inner.client_secret.as_ref()).await?;
+        let validated =
+            validate_id_token(jwks, id_token, &expect, self.inner.client_secret.as_ref()).await?;
         let claims = validated.claims_as::<P::IdTokenClaims>().map_err(|_| {
             // serde's message could quote a claim value: personal data stays out.
-            ResponseError::new(EndpointKind::Token, "the ID token's claims do not have the types the provider's spec declares")
+            ResponseError::new(
+                EndpointKind::Token,
+                "the ID token's claims do not have the types the provider's spec declares",
+            )
         })?;
         tracing::debug!("ID token validated");
         Ok(Login {
@@ -148,7 +213,10 @@ fn parse_callback(callback: &str) -> std::result::Result<HashMap<String, String>
     let query = query.split('#').next().unwrap_or_default();
     let mut params = HashMap::new();
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        if params.insert(name.clone().into_owned(), value.into_owned()).is_some() {
+        if params
+            .insert(name.clone().into_owned(), value.into_owned())
+            .is_some()
+        {
             return Err(CallbackError::DuplicateParameter(name.into_owned()));
         }
     }
@@ -161,7 +229,8 @@ mod tests {
 
     #[test]
     fn callback_forms() {
-        let params = parse_callback("https://rp.example/cb?code=abc&state=s&iss=https%3A%2F%2Fop").unwrap();
+        let params =
+            parse_callback("https://rp.example/cb?code=abc&state=s&iss=https%3A%2F%2Fop").unwrap();
         assert_eq!(params["iss"], "https://op");
         assert_eq!(parse_callback("code=a&state=b").unwrap()["code"], "a");
         assert_eq!(

@@ -38,7 +38,13 @@ pub trait Provider: Send + Sync + 'static {
     /// The provider's scopes.
     type Scope: ScopeValue;
     /// The claims of its ID tokens.
-    type IdTokenClaims: DeserializeOwned + serde::Serialize + Clone + std::fmt::Debug + Send + Sync + 'static;
+    type IdTokenClaims: DeserializeOwned
+        + serde::Serialize
+        + Clone
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static;
     /// The claims of its userinfo responses.
     type UserInfo: DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static;
     /// The profile generated from the spec.
@@ -56,7 +62,10 @@ pub struct Client<P: Provider> {
 
 impl<P: Provider> Clone for Client<P> {
     fn clone(&self) -> Self {
-        Self { inner: Arc::clone(&self.inner), provider: PhantomData }
+        Self {
+            inner: Arc::clone(&self.inner),
+            provider: PhantomData,
+        }
     }
 }
 

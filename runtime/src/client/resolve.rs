@@ -44,17 +44,28 @@ pub(super) struct Resolver {
 impl Resolver {
     pub(super) fn new(http: HttpClient, endpoints: Endpoints) -> Self {
         let discovery = match (&endpoints.discovery, &endpoints.issuer) {
-            (Some(url), Some(issuer)) => Some(DiscoveryCache::new(http.clone(), url.clone(), issuer.clone())),
+            (Some(url), Some(issuer)) => Some(DiscoveryCache::new(
+                http.clone(),
+                url.clone(),
+                issuer.clone(),
+            )),
             _ => None,
         };
-        Self { http, endpoints, discovery, jwks: OnceCell::new() }
+        Self {
+            http,
+            endpoints,
+            discovery,
+            jwks: OnceCell::new(),
+        }
     }
 
     pub(super) fn issuer(&self) -> Option<&str> {
         self.endpoints.issuer.as_deref()
     }
 
-    async fn metadata<C: ProviderErrorCode>(&self) -> Result<Option<Arc<ProviderMetadata>>, Error<C>> {
+    async fn metadata<C: ProviderErrorCode>(
+        &self,
+    ) -> Result<Option<Arc<ProviderMetadata>>, Error<C>> {
         match &self.discovery {
             Some(discovery) => Ok(Some(discovery.get().await?)),
             None => Ok(None),
@@ -62,7 +73,10 @@ impl Resolver {
     }
 
     /// The URL of `endpoint`, or an error naming what is missing.
-    pub(super) async fn endpoint<C: ProviderErrorCode>(&self, endpoint: Endpoint) -> Result<Url, Error<C>> {
+    pub(super) async fn endpoint<C: ProviderErrorCode>(
+        &self,
+        endpoint: Endpoint,
+    ) -> Result<Url, Error<C>> {
         let configured = match endpoint {
             Endpoint::Authorization => &self.endpoints.authorization,
             Endpoint::Token => &self.endpoints.token,
@@ -97,6 +111,9 @@ impl Resolver {
                 .ok_or(ConfigError::MissingEndpoint("jwks"))?,
         };
         self.http.check_url("jwks", &uri)?;
-        Ok(self.jwks.get_or_init(|| async { JwksCache::new(self.http.clone(), uri) }).await)
+        Ok(self
+            .jwks
+            .get_or_init(|| async { JwksCache::new(self.http.clone(), uri) })
+            .await)
     }
 }

@@ -40,7 +40,10 @@ impl<P: Provider> Client<P> {
     /// returns the URL to redirect the user to. A pushed request is sent to the PAR
     /// endpoint first, and the URL carries only its `request_uri`.
     #[tracing::instrument(name = "idspec.start", skip_all, fields(provider = P::PROFILE.id, pushed))]
-    pub async fn start(&self, request: impl Into<AuthorizationParams>) -> Result<AuthorizationStart, P> {
+    pub async fn start(
+        &self,
+        request: impl Into<AuthorizationParams>,
+    ) -> Result<AuthorizationStart, P> {
         let params = request.into();
         let profile = self.profile();
         let pushed = params.is_pushed() || profile.par == ParMode::Required;
@@ -64,9 +67,18 @@ impl<P: Provider> Client<P> {
             form.push(("code_challenge", verifier.s256_challenge()));
             form.push(("code_challenge_method", "S256".to_owned()));
         }
-        form.extend(params.params().iter().map(|(name, value)| (*name, value.clone())));
+        form.extend(
+            params
+                .params()
+                .iter()
+                .map(|(name, value)| (*name, value.clone())),
+        );
 
-        let mut url = self.inner.resolver.endpoint(Endpoint::Authorization).await?;
+        let mut url = self
+            .inner
+            .resolver
+            .endpoint(Endpoint::Authorization)
+            .await?;
         if pushed {
             let request_uri = self.push(form).await?;
             url.query_pairs_mut()
@@ -80,7 +92,10 @@ impl<P: Provider> Client<P> {
             }
         }
 
-        let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let started_at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
         let flow = PendingFlow {
             redirect_uri: self.inner.redirect_uri.to_string(),
             nonce,
@@ -89,8 +104,13 @@ impl<P: Provider> Client<P> {
             started_at,
             correlation: Default::default(),
         };
-        let lifetime = profile.pending_flow_lifetime.unwrap_or(DEFAULT_PENDING_FLOW_LIFETIME);
-        self.inner.store.put(&self.flow_key(&state), flow, lifetime).await?;
+        let lifetime = profile
+            .pending_flow_lifetime
+            .unwrap_or(DEFAULT_PENDING_FLOW_LIFETIME);
+        self.inner
+            .store
+            .put(&self.flow_key(&state), flow, lifetime)
+            .await?;
         tracing::debug!("authorization started");
         Ok(AuthorizationStart { url, state })
     }
@@ -107,19 +127,36 @@ impl<P: Provider> Client<P> {
             .await?;
         // RFC 9126 answers 201; some providers document 200.
         if !(200..300).contains(&raw.status) {
-            return Err(match dialect::body_error(&self.profile().errors, EndpointKind::PushedAuthorization, &raw) {
-                Some(error) => error.into(),
-                None => ResponseError::new(EndpointKind::PushedAuthorization, format!("HTTP status {}", raw.status))
+            return Err(
+                match dialect::body_error(
+                    &self.profile().errors,
+                    EndpointKind::PushedAuthorization,
+                    &raw,
+                ) {
+                    Some(error) => error.into(),
+                    None => ResponseError::new(
+                        EndpointKind::PushedAuthorization,
+                        format!("HTTP status {}", raw.status),
+                    )
                     .with_raw(raw)
                     .into(),
-            });
+                },
+            );
         }
         let response: ParResponse = serde_json::from_slice(&raw.body).map_err(|e| {
-            ResponseError::new(EndpointKind::PushedAuthorization, format!("not a PAR response ({:?} error)", e.classify()))
-                .with_raw(raw.clone())
+            ResponseError::new(
+                EndpointKind::PushedAuthorization,
+                format!("not a PAR response ({:?} error)", e.classify()),
+            )
+            .with_raw(raw.clone())
         })?;
         if response.request_uri.is_empty() {
-            return Err(ResponseError::new(EndpointKind::PushedAuthorization, "the request_uri is empty").with_raw(raw).into());
+            return Err(ResponseError::new(
+                EndpointKind::PushedAuthorization,
+                "the request_uri is empty",
+            )
+            .with_raw(raw)
+            .into());
         }
         tracing::debug!(expires_in = response.expires_in, "request pushed");
         Ok(response.request_uri)

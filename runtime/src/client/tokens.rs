@@ -43,7 +43,10 @@ impl Tokens {
     }
 
     /// Parses a 2xx token response.
-    pub(super) fn parse(raw: &RawResponse, expires_in_accepts_string: bool) -> Result<Self, ResponseError> {
+    pub(super) fn parse(
+        raw: &RawResponse,
+        expires_in_accepts_string: bool,
+    ) -> Result<Self, ResponseError> {
         #[derive(Deserialize)]
         struct Wire {
             access_token: String,
@@ -59,19 +62,24 @@ impl Tokens {
             #[serde(default)]
             id_token: Option<String>,
         }
-        let malformed = |reason: String| ResponseError::new(EndpointKind::Token, reason).with_raw(raw.clone());
+        let malformed =
+            |reason: String| ResponseError::new(EndpointKind::Token, reason).with_raw(raw.clone());
         let wire: Wire = serde_json::from_slice(&raw.body)
             // The serde message can quote a value from the body, and the body holds
             // tokens: only the category of the problem is kept.
             .map_err(|e| malformed(format!("not a token response ({:?} error)", e.classify())))?;
         if !wire.token_type.eq_ignore_ascii_case("bearer") {
-            return Err(malformed(format!("token_type `{}` is not Bearer", wire.token_type)));
+            return Err(malformed(format!(
+                "token_type `{}` is not Bearer",
+                wire.token_type
+            )));
         }
         if wire.access_token.is_empty() {
             return Err(malformed("the access_token is empty".to_owned()));
         }
         let seconds = |value: Option<serde_json::Value>, name: &str| {
-            parse_seconds(value, expires_in_accepts_string).map_err(|why| malformed(format!("{name} {why}")))
+            parse_seconds(value, expires_in_accepts_string)
+                .map_err(|why| malformed(format!("{name} {why}")))
         };
         Ok(Self {
             access_token: AccessToken::new(wire.access_token),
@@ -88,7 +96,10 @@ impl Tokens {
 
 /// A number of seconds: a JSON number, or (only when the spec says the provider
 /// sends it so) a string of digits.
-fn parse_seconds(value: Option<serde_json::Value>, accepts_string: bool) -> Result<Option<Duration>, String> {
+fn parse_seconds(
+    value: Option<serde_json::Value>,
+    accepts_string: bool,
+) -> Result<Option<Duration>, String> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::Number(n)) => n
@@ -100,7 +111,9 @@ fn parse_seconds(value: Option<serde_json::Value>, accepts_string: bool) -> Resu
             .parse::<u64>()
             .map(|s| Some(Duration::from_secs(s)))
             .map_err(|_| "is a string that is not a whole number of seconds".to_owned()),
-        Some(serde_json::Value::String(_)) => Err("is a string; the provider's spec says it is a number".to_owned()),
+        Some(serde_json::Value::String(_)) => {
+            Err("is a string; the provider's spec says it is a number".to_owned())
+        }
         Some(_) => Err("is not a number".to_owned()),
     }
 }
@@ -175,7 +188,11 @@ mod tests {
     use super::*;
 
     fn raw(body: &str) -> RawResponse {
-        RawResponse { status: 200, headers: Default::default(), body: body.as_bytes().to_vec() }
+        RawResponse {
+            status: 200,
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -201,9 +218,17 @@ mod tests {
 
     #[test]
     fn errors_never_quote_the_body() {
-        let error = Tokens::parse(&raw(r#"{"access_token":"SECRET-TOKEN","token_type":7}"#), false).unwrap_err();
+        let error = Tokens::parse(
+            &raw(r#"{"access_token":"SECRET-TOKEN","token_type":7}"#),
+            false,
+        )
+        .unwrap_err();
         assert!(!error.to_string().contains("SECRET"), "{error}");
-        let error = Tokens::parse(&raw(r#"{"access_token":"SECRET","token_type":"MAC"}"#), false).unwrap_err();
+        let error = Tokens::parse(
+            &raw(r#"{"access_token":"SECRET","token_type":"MAC"}"#),
+            false,
+        )
+        .unwrap_err();
         assert!(!error.to_string().contains("SECRET"), "{error}");
     }
 }

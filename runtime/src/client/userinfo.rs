@@ -18,15 +18,22 @@ impl<P: Provider> Client<P> {
     /// token's (OpenID Connect Core 5.3.4), or the response is refused.
     #[tracing::instrument(name = "idspec.userinfo", skip_all, fields(provider = P::PROFILE.id))]
     pub async fn userinfo(&self, login: &Login<P>) -> Result<P::UserInfo, P> {
-        self.userinfo_with(login.access_token(), login.subject()).await
+        self.userinfo_with(login.access_token(), login.subject())
+            .await
     }
 
     /// Fetches the userinfo claims with an access token. When `expected_subject` is
     /// given (always, for OpenID Connect providers, through [`Client::userinfo`]),
     /// the response's `sub` must equal it.
-    pub async fn userinfo_with(&self, access_token: &AccessToken, expected_subject: Option<&str>) -> Result<P::UserInfo, P> {
+    pub async fn userinfo_with(
+        &self,
+        access_token: &AccessToken,
+        expected_subject: Option<&str>,
+    ) -> Result<P::UserInfo, P> {
         let profile = self.profile();
-        let userinfo = profile.userinfo.ok_or(ConfigError::MissingEndpoint("userinfo"))?;
+        let userinfo = profile
+            .userinfo
+            .ok_or(ConfigError::MissingEndpoint("userinfo"))?;
         let mut endpoint = self.inner.resolver.endpoint(Endpoint::Userinfo).await?;
         let method = match userinfo.method {
             HttpMethod::Get => reqwest::Method::GET,
@@ -34,7 +41,9 @@ impl<P: Provider> Client<P> {
         };
         if userinfo.token == TokenPlacement::Query {
             // Kept out of logs: the HTTP layer logs host and path only.
-            endpoint.query_pairs_mut().append_pair("access_token", access_token.secret());
+            endpoint
+                .query_pairs_mut()
+                .append_pair("access_token", access_token.secret());
         }
         let mut request = self
             .inner
@@ -43,16 +52,29 @@ impl<P: Provider> Client<P> {
             .header(reqwest::header::ACCEPT, "application/json, application/jwt");
         match userinfo.token {
             TokenPlacement::Header => request = request.bearer_auth(access_token.secret()),
-            TokenPlacement::Body => request = request.form(&[("access_token", access_token.secret())]),
+            TokenPlacement::Body => {
+                request = request.form(&[("access_token", access_token.secret())])
+            }
             TokenPlacement::Query => {}
         }
-        let raw = self.inner.http.execute(EndpointKind::Userinfo, request).await?;
+        let raw = self
+            .inner
+            .http
+            .execute(EndpointKind::Userinfo, request)
+            .await?;
         if !(200..300).contains(&raw.status) {
-            let error = dialect::body_error(&profile.errors, EndpointKind::Userinfo, &raw)
-                .or_else(|| dialect::bearer_challenge_error(&profile.errors, EndpointKind::Userinfo, &raw));
+            let error =
+                dialect::body_error(&profile.errors, EndpointKind::Userinfo, &raw).or_else(|| {
+                    dialect::bearer_challenge_error(&profile.errors, EndpointKind::Userinfo, &raw)
+                });
             return Err(match error {
                 Some(error) => error.into(),
-                None => ResponseError::new(EndpointKind::Userinfo, format!("HTTP status {}", raw.status)).with_raw(raw).into(),
+                None => ResponseError::new(
+                    EndpointKind::Userinfo,
+                    format!("HTTP status {}", raw.status),
+                )
+                .with_raw(raw)
+                .into(),
             });
         }
 
@@ -66,32 +88,57 @@ impl<P: Provider> Client<P> {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        let malformed = |reason: &str| ResponseError::new(EndpointKind::Userinfo, reason.to_owned()).with_raw(raw.clone());
+        let malformed = |reason: &str| {
+            ResponseError::new(EndpointKind::Userinfo, reason.to_owned()).with_raw(raw.clone())
+        };
         let claims = if content_type == "application/jwt" {
-            if !userinfo.formats.iter().any(|f| matches!(f, UserinfoFormat::Signed | UserinfoFormat::SignedEncrypted)) {
-                return Err(malformed("a signed response, which the provider's spec does not allow").into());
+            if !userinfo
+                .formats
+                .iter()
+                .any(|f| matches!(f, UserinfoFormat::Signed | UserinfoFormat::SignedEncrypted))
+            {
+                return Err(malformed(
+                    "a signed response, which the provider's spec does not allow",
+                )
+                .into());
             }
-            let text = std::str::from_utf8(&raw.body).map_err(|_| malformed("the JWT is not UTF-8"))?.trim();
+            let text = std::str::from_utf8(&raw.body)
+                .map_err(|_| malformed("the JWT is not UTF-8"))?
+                .trim();
             let jwks = self.inner.resolver.jwks().await?;
-            let verified = verify_jws(jwks, text, userinfo.signing, self.inner.client_secret.as_ref()).await?;
+            let verified = verify_jws(
+                jwks,
+                text,
+                userinfo.signing,
+                self.inner.client_secret.as_ref(),
+            )
+            .await?;
             let claims = verified.into_payload();
             // OpenID Connect Core 5.3.2: a signed response SHOULD carry iss and aud;
             // when it does, they must name this provider and this client.
             if let Some(iss) = claims.get("iss") {
                 if iss.as_str() != self.inner.resolver.issuer() {
-                    return Err(malformed("the signed response's iss is not this provider's").into());
+                    return Err(
+                        malformed("the signed response's iss is not this provider's").into(),
+                    );
                 }
             }
             if let Some(aud) = claims.get("aud") {
-                let audience: crate::values::Audience = serde_json::from_value(aud.clone()).map_err(|_| malformed("aud is malformed"))?;
+                let audience: crate::values::Audience = serde_json::from_value(aud.clone())
+                    .map_err(|_| malformed("aud is malformed"))?;
                 if !audience.contains(&self.inner.client_id) {
-                    return Err(malformed("the signed response's aud does not name this client").into());
+                    return Err(
+                        malformed("the signed response's aud does not name this client").into(),
+                    );
                 }
             }
             claims
         } else {
             if !userinfo.formats.contains(&UserinfoFormat::Json) {
-                return Err(malformed("a plain JSON response, but the provider's spec requires a signed one").into());
+                return Err(malformed(
+                    "a plain JSON response, but the provider's spec requires a signed one",
+                )
+                .into());
             }
             match serde_json::from_slice::<serde_json::Value>(&raw.body) {
                 Ok(serde_json::Value::Object(claims)) => claims,
@@ -99,15 +146,19 @@ impl<P: Provider> Client<P> {
             }
         };
 
-        let sub = claims.get("sub").and_then(|s| s.as_str()).unwrap_or_default();
+        let sub = claims
+            .get("sub")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default();
         if let Some(expected) = expected_subject {
             if !bool::from(sub.as_bytes().ct_eq(expected.as_bytes())) {
                 // A different user's claims: a token substitution (OpenID Connect Core 5.3.4).
                 return Err(malformed("its sub differs from the ID token's").into());
             }
         }
-        let userinfo = serde_json::from_value(serde_json::Value::Object(claims))
-            .map_err(|_| malformed("the claims do not have the types the provider's spec declares"))?;
+        let userinfo = serde_json::from_value(serde_json::Value::Object(claims)).map_err(|_| {
+            malformed("the claims do not have the types the provider's spec declares")
+        })?;
         tracing::debug!("userinfo received");
         Ok(userinfo)
     }
