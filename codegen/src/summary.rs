@@ -37,7 +37,7 @@ pub fn summary(validated: &ValidatedSpec) -> String {
         ("Client::complete(callback query) -> Login (state, iss, code exchange, ID token validated)", openid),
         ("Client::complete(callback query) -> Login (state, code exchange)", !openid),
         ("Client::userinfo(&Login) -> UserInfo (sub checked against the ID token)", spec.userinfo.is_some()),
-        ("Client::refresh(&RefreshToken) -> Tokens", true),
+        ("Client::refresh(&Login) -> Login (new tokens; a new ID token must keep iss, aud and sub)", true),
     ];
     for (op, offered) in ops {
         if *offered {

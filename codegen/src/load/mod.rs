@@ -60,11 +60,11 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<ValidatedSpec, Diagnostics> {
 pub fn load(file: impl AsRef<Path>, text: &str) -> Result<ValidatedSpec, Diagnostics> {
     let file = file.as_ref().to_owned();
     let reporter = Reporter::new(&file, text);
-    let (spec, mut diagnostics) = parse(text, &reporter);
+    let (spec, mut diagnostics, pruned) = parse(text, &reporter);
     if let Some(spec) = &spec {
-        let structural_problems = !diagnostics.is_empty();
-        diagnostics.extend(validate::validate(spec, &reporter, structural_problems));
+        diagnostics.extend(validate::validate(spec, &reporter, &pruned));
     }
+    diagnostics.sort_by_key(|d| (d.line, d.column));
     match spec {
         Some(spec) if diagnostics.is_empty() => Ok(ValidatedSpec { spec, file }),
         _ => Err(Diagnostics(diagnostics)),
@@ -114,7 +114,9 @@ fn root_name(file: &Path) -> String {
         .to_owned()
 }
 
-fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>) {
+/// The spec (possibly recovered by pruning broken nodes), the structural problems,
+/// and the paths that were pruned.
+fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>, Vec<SpecPath>) {
     let mut document: Value = match serde_yaml::from_str(text) {
         Ok(document) => document,
         Err(error) => {
@@ -129,27 +131,35 @@ fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>) {
             );
             diagnostic.line = line;
             diagnostic.column = column;
-            return (None, vec![diagnostic]);
+            return (None, vec![diagnostic], Vec::new());
         }
     };
 
     let mut diagnostics = Vec::new();
     let mut removed = RemovedItems::default();
+    let mut pruned: Vec<SpecPath> = Vec::new();
     for _ in 0..MAX_STRUCTURAL_ERRORS {
         match serde_path_to_error::deserialize::<_, Spec>(document.clone()) {
-            Ok(spec) => return (Some(spec), diagnostics),
+            Ok(spec) => return (Some(spec), diagnostics, pruned),
             Err(error) => {
                 let path = convert_path(error.path());
                 let original = removed.original(&path);
                 let message = error.inner().to_string();
-                diagnostics.push(reporter.at(
-                    DiagnosticClass::Schema,
-                    &original,
-                    strip_location(&message),
-                ));
-                if !prune(&mut document, &path) {
-                    return (None, diagnostics);
+                // After a broken required field is pruned, its parent reports it
+                // missing: the same problem, already reported.
+                let repeat = missing_field(&message)
+                    .is_some_and(|field| pruned.contains(&original.key(field)));
+                if !repeat {
+                    diagnostics.push(reporter.at(
+                        DiagnosticClass::Schema,
+                        &original,
+                        strip_location(&message),
+                    ));
                 }
+                if !prune(&mut document, &path) {
+                    return (None, diagnostics, pruned);
+                }
+                pruned.push(original.clone());
                 if let (Some(Segment::Index(index)), Some(parent)) =
                     (original.0.last(), original.parent())
                 {
@@ -158,7 +168,12 @@ fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>) {
             }
         }
     }
-    (None, diagnostics)
+    (None, diagnostics, pruned)
+}
+
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Sequence items pruned so far, by the sequence's path in the original document,

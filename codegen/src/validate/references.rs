@@ -8,12 +8,19 @@ use crate::load::Reporter;
 use crate::model::{Outcome, Spec, TypeSpec};
 use crate::names;
 
-pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+use super::Pruned;
+
+pub(super) fn check(
+    spec: &Spec,
+    reporter: &Reporter,
+    pruned: &Pruned<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let root = SpecPath::root();
     for (wire, scope) in &spec.scopes {
         let path = root.key("scopes").key(wire);
         for (i, claim) in scope.claims.iter().enumerate() {
-            if !spec.claims.contains_key(claim) {
+            if !spec.claims.contains_key(claim) && !pruned.definition("claims", claim) {
                 let mut diagnostic = reporter.at(
                     DiagnosticClass::UnknownReference,
                     &path.key("claims").index(i),
@@ -43,6 +50,7 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             &def.ty,
             &root.key("types").key(name).key("type"),
             spec,
+            pruned,
             reporter,
             out,
         );
@@ -61,6 +69,7 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
                 &param.ty,
                 &root.key("authorize").key("params").key(wire).key("type"),
                 spec,
+                pruned,
                 reporter,
                 out,
             );
@@ -71,13 +80,15 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             &claim.ty,
             &root.key("claims").key(wire).key("type"),
             spec,
+            pruned,
             reporter,
             out,
         );
     }
 
     let codes: HashSet<&str> = spec.errors.codes.iter().map(|c| c.code.as_str()).collect();
-    if let Some(sandbox) = &spec.sandbox {
+    let codes_complete = !pruned.within(&["errors"]);
+    if let (Some(sandbox), true) = (&spec.sandbox, codes_complete) {
         for (i, user) in sandbox.users.iter().enumerate() {
             if let Outcome::Error(code) = &user.outcome {
                 if !codes.contains(code.as_str()) {
@@ -142,11 +153,14 @@ fn check_refs(
     ty: &TypeSpec,
     path: &SpecPath,
     spec: &Spec,
+    pruned: &Pruned<'_>,
     reporter: &Reporter,
     out: &mut Vec<Diagnostic>,
 ) {
     match ty {
-        TypeSpec::Ref(name) if !spec.types.contains_key(name) => {
+        TypeSpec::Ref(name)
+            if !spec.types.contains_key(name) && !pruned.definition("types", name) =>
+        {
             out.push(
                 reporter
                     .at(
@@ -157,14 +171,17 @@ fn check_refs(
                     .help("declare it under `types`"),
             );
         }
-        TypeSpec::Array(inner) => check_refs(inner, &path.key("array"), spec, reporter, out),
-        TypeSpec::Map(inner) => check_refs(inner, &path.key("map"), spec, reporter, out),
+        TypeSpec::Array(inner) => {
+            check_refs(inner, &path.key("array"), spec, pruned, reporter, out)
+        }
+        TypeSpec::Map(inner) => check_refs(inner, &path.key("map"), spec, pruned, reporter, out),
         TypeSpec::Object(object) => {
             for (wire, field) in &object.fields {
                 check_refs(
                     &field.ty,
                     &path.key("object").key(wire),
                     spec,
+                    pruned,
                     reporter,
                     out,
                 );

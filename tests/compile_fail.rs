@@ -1,0 +1,23 @@
+//! Compile-time guarantees, pinned with trybuild.
+//!
+//! - `tests/ui/compile-fail/*.rs`: one bad spec per diagnostic class (and one with
+//!   several mistakes) through `provider!`; the pinned `.stderr` shows each problem
+//!   as a compile error with the spec's line, column and path.
+//! - `tests/ui/compile-fail/mobileid/*.rs`: misuse the generated Mobile ID types
+//!   forbid.
+//! - `tests/ui/pass/**`: the documented API, and `provider!` with a user's own spec.
+//!
+//! After an intended change, re-pin with `TRYBUILD=overwrite cargo test --test
+//! compile_fail` and read every changed `.stderr` before committing it.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/compile-fail/*.rs");
+    t.pass("tests/ui/pass/*.rs");
+    // These use the built-in `idspec::mobileid` module, which exists with its feature only.
+    if cfg!(feature = "mobileid") {
+        t.compile_fail("tests/ui/compile-fail/mobileid/*.rs");
+        t.pass("tests/ui/pass/mobileid/*.rs");
+    }
+}

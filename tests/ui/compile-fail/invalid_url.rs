@@ -1,0 +1,5 @@
+// A spec with one mistake of class `invalid-url` is a compile error on the path literal,
+// located in the spec by line, column and path.
+idspec::provider!("specs/invalid_url.yaml");
+
+fn main() {}
