@@ -72,7 +72,16 @@ async fn pushed_login_userinfo_and_refresh() {
     let start = client
         .start(pushed_request(test_users::ROBOT_RSA))
         .await
-        .expect("PAR accepted");
+        .unwrap_or_else(|e| panic!("PAR refused: {e}\n{}", op.log_tail()));
+    let authorization_endpoint = op.endpoint("/oidc/authorize");
+    assert!(
+        start
+            .url
+            .as_str()
+            .starts_with(authorization_endpoint.as_str()),
+        "{}",
+        start.url
+    );
     // Only the request_uri reaches the browser: the PAR-only parameters stay on the back channel.
     assert!(query_param(&start.url, "request_uri")
         .is_some_and(|uri| uri.starts_with("urn:ietf:params:oauth:request_uri:")));
@@ -99,7 +108,7 @@ async fn pushed_login_userinfo_and_refresh() {
     let login = client
         .complete(callback.as_str())
         .await
-        .expect("login completes");
+        .unwrap_or_else(|e| panic!("login failed: {e}\n{}", op.log_tail()));
 
     let claims = login.claims();
     assert_eq!(claims.acr, Some(Acr::MidAl3Any));

@@ -138,7 +138,6 @@ async fn discovery_describes_mobile_id() {
     let discovery = discovery(&op).await;
 
     assert_eq!(discovery["issuer"], op.issuer_identifier());
-    assert_eq!(Url::parse(op.issuer_identifier()).unwrap(), *op.issuer());
     assert_eq!(
         endpoint(&discovery, "pushed_authorization_request_endpoint"),
         op.endpoint("/par")

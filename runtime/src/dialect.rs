@@ -1,5 +1,8 @@
 //! Decoding a provider's errors with its dialect: where the code and description
 //! sit, and how the description decodes into code, category, trace id and message.
+//!
+//! The client uses these on every response; they are public for relying parties
+//! that call a provider endpoint themselves and want the same typed errors.
 
 use std::collections::HashMap;
 
@@ -26,8 +29,9 @@ impl<'a> Found<'a> {
     }
 }
 
-/// An error on the redirect back from the authorization endpoint, if it is one.
-pub(crate) fn redirect_error<C: ProviderErrorCode>(
+/// The error on the redirect back from the authorization endpoint (its query
+/// parameters), if it is one.
+pub fn redirect_error<C: ProviderErrorCode>(
     dialect: &ErrorDialect,
     params: &HashMap<String, String>,
 ) -> Option<ProviderError<C>> {
@@ -39,7 +43,7 @@ pub(crate) fn redirect_error<C: ProviderErrorCode>(
 }
 
 /// The provider error in a non-2xx JSON body, if the body holds one.
-pub(crate) fn body_error<C: ProviderErrorCode>(
+pub fn body_error<C: ProviderErrorCode>(
     dialect: &ErrorDialect,
     endpoint: EndpointKind,
     raw: &RawResponse,
@@ -54,7 +58,7 @@ pub(crate) fn body_error<C: ProviderErrorCode>(
 }
 
 /// The error in a `WWW-Authenticate: Bearer error="..."` header (RFC 6750 3).
-pub(crate) fn bearer_challenge_error<C: ProviderErrorCode>(
+pub fn bearer_challenge_error<C: ProviderErrorCode>(
     dialect: &ErrorDialect,
     endpoint: EndpointKind,
     raw: &RawResponse,

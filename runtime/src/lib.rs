@@ -9,7 +9,7 @@
 pub mod callback;
 pub mod client;
 pub mod config;
-mod dialect;
+pub mod dialect;
 pub mod discovery;
 pub mod error;
 pub mod http;

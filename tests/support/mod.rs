@@ -5,9 +5,6 @@
 //! * [`browser::follow_to_redirect_uri`]: a user agent that completes the
 //!   provider's (automatic) login and consent by following redirects.
 
-// Every test binary compiles this module but uses only part of it.
-#![allow(dead_code)]
-
 pub mod browser;
 pub mod op;
 

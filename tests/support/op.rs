@@ -35,7 +35,6 @@ type Log = Arc<Mutex<VecDeque<String>>>;
 
 /// A running `tests/op/server.mjs`; killed when dropped.
 pub struct OpenIdProvider {
-    issuer: Url,
     issuer_identifier: String,
     child: Child,
     /// Never written to; the server exits when this pipe closes.
@@ -105,24 +104,15 @@ impl OpenIdProvider {
         // Nothing more is expected on stdout, but a full pipe would block the server.
         tokio::spawn(drain_stdout(stdout, log.clone()));
 
-        let issuer = Url::parse(&issuer_identifier).unwrap_or_else(|err| {
+        Url::parse(&issuer_identifier).unwrap_or_else(|err| {
             panic!("test OpenID Provider announced an invalid issuer {issuer_identifier:?}: {err}")
         });
         OpenIdProvider {
-            issuer,
             issuer_identifier,
             child,
             _stdin: stdin,
             log,
         }
-    }
-
-    /// The issuer as a URL. Note that [`Url`] normalises an empty path to `/`,
-    /// so `issuer().as_str()` ends with a slash while the provider's issuer
-    /// identifier (discovery `issuer`, `iss` claims and parameters) does not;
-    /// compare against [`Self::issuer_identifier`].
-    pub fn issuer(&self) -> &Url {
-        &self.issuer
     }
 
     /// The exact issuer identifier, `http://127.0.0.1:PORT` (no trailing slash).

@@ -88,6 +88,18 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         ),
         ParMode::Required => (quote!(#rt::Pushed), TokenStream::new()),
     };
+    // `Default` where `new` needs nothing, as clippy and users expect.
+    let default_impl = if args.is_empty() {
+        quote! {
+            impl Default for AuthorizationRequest<#default_channel> {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     let start_pushed = if spec.par == ParMode::Required {
         quote!(.into_pushed())
     } else {
@@ -118,8 +130,9 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let doc = format!(
         " An authorization request. Start it with `Client::start`.\n\n The protocol's own parameters (response_type, client_id, redirect_uri, state,\n nonce, PKCE) are set by the runtime.{forbidden_doc}"
     );
+    let doc_attrs = super::doc_lines(&doc);
     quote! {
-        #[doc = #doc]
+        #doc_attrs
         #[derive(Clone, Debug)]
         #[must_use = "an authorization request does nothing until passed to `Client::start`"]
         pub struct AuthorizationRequest<C = #default_channel> {
@@ -155,6 +168,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             #(#any_channel)*
         }
 
+        #default_impl
         #pushed_fn
         #pushed_impl
 

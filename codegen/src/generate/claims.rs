@@ -91,10 +91,16 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
             "`sub`: the subject; the runtime checks it equals the ID token's.",
         )],
     };
+    let mut always_present = Vec::new();
     for (wire, field, doc) in standard {
         let field_ident = format_ident!("{wire}");
+        let optional = field.to_string().contains("Option");
         fields.push(quote!(#[doc = #doc] #field));
-        debug_fields.push(debug_entry(wire, &field_ident, true));
+        if optional {
+            debug_fields.push(debug_entry(wire, &field_ident));
+        } else {
+            always_present.push(wire);
+        }
     }
 
     for (wire, claim) in &cx.spec.claims {
@@ -108,7 +114,7 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
         let doc = claim_doc(wire, claim, scope_of.get(wire.as_str()).copied());
         let docs = super::doc_attr(Some(&doc));
         fields.push(quote! { #docs #attrs pub #field_ident: Option<#ty>, });
-        debug_fields.push(debug_entry(wire, &field_ident, false));
+        debug_fields.push(debug_entry(wire, &field_ident));
     }
 
     let what = match target {
@@ -119,8 +125,9 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
         " {what}\n\n Claims arrive only when a granted scope releases them, so each is optional.\n `Debug` shows which claims are present, never their values: they are personal data."
     );
     let debug_name = name;
+    let doc = super::doc_lines(&doc);
     quote! {
-        #[doc = #doc]
+        #doc
         #[derive(Clone, PartialEq, #rt::serde::Serialize, #rt::serde::Deserialize)]
         #[serde(crate = #serde_crate)]
         #[non_exhaustive]
@@ -133,7 +140,7 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
 
         impl ::std::fmt::Debug for #ident {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                let mut present: Vec<&str> = Vec::new();
+                let mut present: Vec<&str> = vec![#(#always_present),*];
                 #(#debug_fields)*
                 present.extend(self.other.keys().map(String::as_str));
                 f.debug_struct(#debug_name)
@@ -144,12 +151,8 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
     }
 }
 
-fn debug_entry(wire: &str, field: &proc_macro2::Ident, always: bool) -> TokenStream {
-    if always {
-        quote!(present.push(#wire);)
-    } else {
-        quote!(if self.#field.is_some() { present.push(#wire); })
-    }
+fn debug_entry(wire: &str, field: &proc_macro2::Ident) -> TokenStream {
+    quote!(if self.#field.is_some() { present.push(#wire); })
 }
 
 fn claim_doc(wire: &str, claim: &ClaimSpec, scope: Option<&str>) -> String {

@@ -45,16 +45,24 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             .as_deref()
             .map(|category| quote!(ErrorCode::#v => Some(#category),))
     });
-    let retry_arms = codes.iter().zip(&variants).filter_map(|(c, v)| {
-        c.retry_after.map(|d| {
-            let seconds = d.seconds;
-            quote!(ErrorCode::#v => Some(::std::time::Duration::from_secs(#seconds)),)
+    let retry_arms: Vec<TokenStream> = codes
+        .iter()
+        .zip(&variants)
+        .filter_map(|(c, v)| {
+            c.retry_after.map(|d| {
+                let seconds = d.seconds;
+                quote!(ErrorCode::#v => Some(::std::time::Duration::from_secs(#seconds)),)
+            })
         })
-    });
+        .collect();
+    let retry_body = match_or_none(retry_arms);
+    let oauth_body = match_or_none(oauth_arms.collect());
+    let category_body = match_or_none(category_arms.collect());
     let name = &cx.spec.name;
     let enum_doc = format!(" Every error code {name} documents.\n\n Codes this version does not know arrive as `Unhandled`, which keeps the code:\n match on the documented variants and treat the rest generically.");
+    let enum_doc_attrs = super::doc_lines(&enum_doc);
     quote! {
-        #[doc = #enum_doc]
+        #enum_doc_attrs
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorCode {
@@ -67,10 +75,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         impl ErrorCode {
             /// How long the provider asks to wait before retrying, if it says.
             pub fn retry_after(&self) -> Option<::std::time::Duration> {
-                match self {
-                    #(#retry_arms)*
-                    _ => None,
-                }
+                #retry_body
             }
         }
 
@@ -90,10 +95,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             }
 
             fn documented_oauth_error(&self) -> Option<#rt::OAuthErrorCode> {
-                match self {
-                    #(#oauth_arms)*
-                    _ => None,
-                }
+                #oauth_body
             }
 
             fn documented_message(&self) -> Option<&'static str> {
@@ -104,14 +106,20 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             }
 
             fn documented_category(&self) -> Option<&'static str> {
-                match self {
-                    #(#category_arms)*
-                    _ => None,
-                }
+                #category_body
             }
         }
 
         /// Errors of this provider's operations.
         pub type Error = #rt::Error<ErrorCode>;
+    }
+}
+
+/// `match self { arms.., _ => None }`, or just `None` when there are no arms.
+fn match_or_none(arms: Vec<TokenStream>) -> TokenStream {
+    if arms.is_empty() {
+        quote!(None)
+    } else {
+        quote!(match self { #(#arms)* _ => None, })
     }
 }

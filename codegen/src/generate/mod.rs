@@ -43,9 +43,11 @@ pub fn generate(spec: &ValidatedSpec, options: &GenerateOptions) -> TokenStream 
     let body = generate_items(spec, options);
     let spec = spec.spec();
     let module = format_ident!("{}", spec.id);
+    // One attribute per line, so that the module reads as `///` comments.
     let doc = docs::module_doc(spec);
+    let lines = doc.lines();
     quote! {
-        #[doc = #doc]
+        #( #[doc = #lines] )*
         pub mod #module {
             #body
         }
@@ -130,6 +132,12 @@ pub fn write_if_changed(path: &Path, content: &str) -> io::Result<bool> {
     }
     std::fs::write(path, content)?;
     Ok(true)
+}
+
+/// Doc attributes for text whose lines already start with the space after `///`.
+pub(crate) fn doc_lines(text: &str) -> TokenStream {
+    let lines = text.lines();
+    quote! { #( #[doc = #lines] )* }
 }
 
 /// A doc attribute, or nothing.

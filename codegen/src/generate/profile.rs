@@ -113,6 +113,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     } else {
         quote!(#rt::NoIdToken)
     };
+    let provider_doc_attrs = super::doc_lines(&provider_doc);
     quote! {
         /// What the runtime needs to know about the provider, from the spec.
         pub static PROFILE: #rt::ProviderProfile = #rt::ProviderProfile {
@@ -133,7 +134,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             pending_flow_lifetime: #pending_flow,
         };
 
-        #[doc = #provider_doc]
+        #provider_doc_attrs
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct #provider;
 

@@ -147,8 +147,8 @@ pub(super) fn wire_enum(
         .iter()
         .map(|v| {
             let text = match &v.doc {
-                Some(doc) => format!("`{}`: {}", v.value, doc.trim()),
-                None => format!("`{}`", v.value),
+                Some(doc) => format!(" `{}`: {}", v.value, doc.trim()),
+                None => format!(" `{}`", v.value),
             };
             quote!(#[doc = #text])
         })
