@@ -8,15 +8,17 @@ use serde::{Deserialize, Serialize};
 
 /// A wire value an enum does not document, kept as received.
 ///
-/// Sealed: generated enums hold it in their catch-all variant, and only parsing
-/// creates one, so matching on a documented variant keeps meaning what it says.
+/// Generated enums hold it in their catch-all variant. It is not meant to be built
+/// by hand (only parsing a wire value creates one), so that matching on a documented
+/// variant keeps meaning what it says; compare values with `as_str()` if needed.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnknownValue(String);
 
 impl UnknownValue {
+    // Public only because generated code lives in the user's crate; the name says
+    // what it is for.
     #[doc(hidden)]
-    /// Used by generated parsing code only.
-    pub fn new(value: String) -> Self {
+    pub fn __from_wire_by_generated_code(value: String) -> Self {
         Self(value)
     }
 

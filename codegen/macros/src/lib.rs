@@ -47,8 +47,14 @@ pub fn provider(input: TokenStream) -> TokenStream {
             .into()
         }
         Err(diagnostics) => {
+            // rustc prefixes "error: " itself; the diagnostic's own "error" would repeat it.
             let errors = diagnostics.0.iter().map(|diagnostic| {
-                syn::Error::new(literal.span(), diagnostic.to_string()).to_compile_error()
+                let message = diagnostic.to_string();
+                let message = message
+                    .strip_prefix("error")
+                    .unwrap_or(&message)
+                    .replacen("]:", "]", 1);
+                syn::Error::new(literal.span(), message).to_compile_error()
             });
             quote!(#(#errors)*).into()
         }

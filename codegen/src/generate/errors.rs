@@ -1,4 +1,4 @@
-//! The `ErrorCode` enum: every documented code, and a sealed catch-all.
+//! The `ErrorCode` enum: every documented code, and a catch-all that keeps the rest.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -67,8 +67,8 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         #[non_exhaustive]
         pub enum ErrorCode {
             #( #docs #variants, )*
-            /// A code this version does not document. Sealed: it cannot be built or
-            /// matched on its content, only inspected through `ProviderErrorCode`.
+            /// A code this version does not document, kept as received. Only parsing
+            /// creates it; read the code with `ProviderErrorCode::as_wire`.
             Unhandled(#rt::UnknownValue),
         }
 
@@ -83,7 +83,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             fn from_wire(code: &str) -> Self {
                 match code {
                     #( #wires => ErrorCode::#variants, )*
-                    other => ErrorCode::Unhandled(#rt::UnknownValue::new(other.to_owned())),
+                    other => ErrorCode::Unhandled(#rt::UnknownValue::__from_wire_by_generated_code(other.to_owned())),
                 }
             }
 

@@ -74,7 +74,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
                     #(#from_wire)*
                     _ => {
                         #(#prefixed)*
-                        Scope::Unknown(#rt::UnknownValue::new(wire.to_owned()))
+                        Scope::Unknown(#rt::UnknownValue::__from_wire_by_generated_code(wire.to_owned()))
                     }
                 }
             }

@@ -181,7 +181,7 @@ pub(super) fn wire_enum(
             fn from(value: String) -> Self {
                 match value.as_str() {
                     #( #wires => #ident::#variants, )*
-                    _ => #ident::Unknown(#rt::UnknownValue::new(value)),
+                    _ => #ident::Unknown(#rt::UnknownValue::__from_wire_by_generated_code(value)),
                 }
             }
         }

@@ -138,6 +138,9 @@ fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>, Vec
     let mut diagnostics = Vec::new();
     let mut removed = RemovedItems::default();
     let mut pruned: Vec<SpecPath> = Vec::new();
+    // Unknown fields reported so far, with their diagnostic: a misspelt required
+    // field shows up first as unknown, then, once pruned, as missing.
+    let mut unknown_fields: Vec<(SpecPath, usize)> = Vec::new();
     for _ in 0..MAX_STRUCTURAL_ERRORS {
         match serde_path_to_error::deserialize::<_, Spec>(document.clone()) {
             Ok(spec) => return (Some(spec), diagnostics, pruned),
@@ -147,9 +150,25 @@ fn parse(text: &str, reporter: &Reporter) -> (Option<Spec>, Vec<Diagnostic>, Vec
                 let message = error.inner().to_string();
                 // After a broken required field is pruned, its parent reports it
                 // missing: the same problem, already reported.
-                let repeat = missing_field(&message)
-                    .is_some_and(|field| pruned.contains(&original.key(field)));
-                if !repeat {
+                let missing = missing_field(&message);
+                let repeat = missing.is_some_and(|field| pruned.contains(&original.key(field)));
+                let misspelt = missing.and_then(|field| {
+                    unknown_fields.iter().find_map(|(path, index)| {
+                        let (Some(Segment::Key(key)), Some(parent)) =
+                            (path.0.last(), path.parent())
+                        else {
+                            return None;
+                        };
+                        (parent == original && crate::ident::edit_distance(key, field) <= 2)
+                            .then_some((*index, field))
+                    })
+                });
+                if let Some((index, field)) = misspelt {
+                    diagnostics[index].help = Some(format!("did you mean `{field}`?"));
+                } else if !repeat {
+                    if message.starts_with("unknown field") {
+                        unknown_fields.push((original.clone(), diagnostics.len()));
+                    }
                     diagnostics.push(reporter.at(
                         DiagnosticClass::Schema,
                         &original,
@@ -208,10 +227,23 @@ impl RemovedItems {
     }
 }
 
-// serde_yaml appends " at line L column C" to some messages; the diagnostic has its own.
+// serde_yaml appends " at line L column C" to its messages; the diagnostic has its
+// own position. Only that suffix goes: libyaml's context ("while parsing a flow
+// sequence at line 53 column 13") says where the broken construct started.
 fn strip_location(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(index) => message[..index].to_owned(),
+    let Some(start) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[start + " at line ".len()..];
+    let suffix_len = rest
+        .split_once(" column ")
+        .filter(|(line, _)| line.chars().all(|c| c.is_ascii_digit()))
+        .map(|(line, column)| {
+            let digits = column.chars().take_while(char::is_ascii_digit).count();
+            " at line ".len() + line.len() + " column ".len() + digits
+        });
+    match suffix_len {
+        Some(len) => format!("{}{}", &message[..start], &message[start + len..]),
         None => message.to_owned(),
     }
 }

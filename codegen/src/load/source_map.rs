@@ -32,8 +32,16 @@ impl SourceMap {
     pub fn build(text: &str) -> Self {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
-        // A scan error is reported by serde_yaml, which reads the same text.
-        let _ = parser.load(&mut builder, false);
+        // Events are pulled one by one: yaml-rust2's `load` recurses once per nesting
+        // level, and a few kilobytes of `- - - ...` would overflow the stack before
+        // serde_yaml's depth limit could report it. A scan error ends the walk;
+        // serde_yaml reports it, reading the same text.
+        while let Ok((event, marker)) = parser.next_token() {
+            if matches!(event, Event::DocumentEnd | Event::StreamEnd) {
+                break;
+            }
+            builder.on_event(event, marker);
+        }
         Self {
             locations: builder.locations,
         }

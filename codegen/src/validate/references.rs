@@ -226,23 +226,8 @@ pub(crate) fn placeholders(template: &str) -> impl Iterator<Item = &str> {
 /// The known name closest to a misspelt one, if one is close enough to suggest.
 fn closest<'a>(wanted: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
     known
-        .map(|name| (edit_distance(wanted, name), name))
+        .map(|name| (crate::ident::edit_distance(wanted, name), name))
         .filter(|(distance, _)| *distance <= 2)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name.as_str())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
 }

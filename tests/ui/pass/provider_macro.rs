@@ -37,7 +37,11 @@ fn handle(code: &ErrorCode) -> &'static str {
 
 fn read(claims: &IdTokenClaims, userinfo: &UserInfo) -> (String, Option<bool>, Option<f64>) {
     let _ = (&claims.iss, claims.exp, claims.email.as_deref());
-    (userinfo.sub.clone(), userinfo.email_verified, userinfo.acme_confidence)
+    (
+        userinfo.sub.clone(),
+        userinfo.email_verified,
+        userinfo.acme_confidence,
+    )
 }
 
 #[allow(dead_code)]
@@ -55,15 +59,24 @@ fn main() {
     assert!(client(Environment::Production).is_ok());
     assert_eq!(acme::PROFILE.id, "acme");
     assert_eq!(acme::PROFILE.name, "Acme Identity");
-    assert_eq!(Environment::Production.config().issuer, Some("https://openid.acme.example"));
-    assert_eq!(Environment::Sandbox.config().token, Some("http://127.0.0.1:4000/token"));
+    assert_eq!(
+        Environment::Production.config().issuer,
+        Some("https://openid.acme.example")
+    );
+    assert_eq!(
+        Environment::Sandbox.config().token,
+        Some("http://127.0.0.1:4000/token")
+    );
     assert_eq!(Scope::REQUIRED, [Scope::Openid]);
     assert_eq!(Scope::from_wire("acme_level"), Scope::AcmeLevel);
     assert_eq!(Scope::AcmeLevel.wire(), "acme_level");
 
     let params: idspec::runtime::AuthorizationParams = request().into();
     assert_eq!(params.scopes(), ["openid", "email", "acme_level"]);
-    let login_hint = params.params().iter().find(|(name, _)| *name == "login_hint");
+    let login_hint = params
+        .params()
+        .iter()
+        .find(|(name, _)| *name == "login_hint");
     assert_eq!(
         login_hint.map(|(_, value)| value.as_str()),
         Some(r#"{"phoneNumber":"+41700000001","manualInput":true}"#)
@@ -71,6 +84,9 @@ fn main() {
 
     assert_eq!(handle(&ErrorCode::from_wire("acme_auth_3010")), "cancelled");
     assert_eq!(handle(&ErrorCode::from_wire("acme_auth_9999")), "failed");
-    assert_eq!(ErrorCode::AcrValuesInvalid.documented_message(), Some("Invalid acr_values"));
+    assert_eq!(
+        ErrorCode::AcrValuesInvalid.documented_message(),
+        Some("Invalid acr_values")
+    );
     let _: fn(&acme::Error) -> &str = ErrorMetadata::code;
 }

@@ -4,6 +4,10 @@ use idspec::mobileid::{Acr, AuthorizationRequest};
 
 fn main() {
     let _ = Acr("mid_al3_any");
-    let _ = Acr { value: "mid_al3_any" };
-    let _ = AuthorizationRequest::new().pushed().acr_values("mid_al3_any");
+    let _ = Acr {
+        value: "mid_al3_any",
+    };
+    let _ = AuthorizationRequest::new()
+        .pushed()
+        .acr_values("mid_al3_any");
 }

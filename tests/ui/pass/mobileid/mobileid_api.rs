@@ -23,8 +23,10 @@ fn request() -> AuthorizationRequest<idspec::runtime::Pushed> {
         .pushed()
         .acr_values(Acr::MidAl4Any)
         .login_hint(
-            LoginHint::new(vec![Hint::new(test_users::ROBOT_RSA).with_sn("MIDCHEYUD1YE4QB1")])
-                .with_enable_manual_input(false),
+            LoginHint::new(vec![
+                Hint::new(test_users::ROBOT_RSA).with_sn("MIDCHEYUD1YE4QB1")
+            ])
+            .with_enable_manual_input(false),
         )
         .dtbd("Log in to #CLIENT#? Session-ID is #CODE#")
         // Front-channel parameters stay available after `.pushed()`.
@@ -86,7 +88,10 @@ fn main() {
     assert!(client().is_ok());
     let params: idspec::runtime::AuthorizationParams = request().into();
     assert!(params.is_pushed());
-    assert_eq!(params.scopes(), ["openid", "phone", "profile", "mid_location"]);
+    assert_eq!(
+        params.scopes(),
+        ["openid", "phone", "profile", "mid_location"]
+    );
     let names: Vec<&str> = params.params().iter().map(|(name, _)| *name).collect();
     assert_eq!(names, ["acr_values", "login_hint", "dtbd", "ui_locales"]);
     assert_eq!(Acr::from("mid_al4_any".to_owned()), Acr::MidAl4Any);
