@@ -20,6 +20,12 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// No client id was given.
+    #[error("the client has no client id")]
+    MissingClientId,
+    /// No redirect URI was given.
+    #[error("the client has no redirect URI")]
+    MissingRedirectUri,
     /// The provider has no such endpoint in this environment.
     #[error("the provider has no {0} endpoint in this environment")]
     MissingEndpoint(&'static str),
@@ -44,6 +50,8 @@ impl crate::ErrorMetadata for ConfigError {
         match self {
             Self::InsecureUrl { .. } => "insecure_url",
             Self::InvalidUrl { .. } => "invalid_url",
+            Self::MissingClientId => "missing_client_id",
+            Self::MissingRedirectUri => "missing_redirect_uri",
             Self::MissingEndpoint(_) => "missing_endpoint",
             Self::ClientAuth { .. } => "client_auth_incomplete",
             Self::ClientAuthNotAllowed(_) => "client_auth_not_allowed",
@@ -56,6 +64,8 @@ impl crate::ErrorMetadata for ConfigError {
                 "use an https URL, or opt in to plain http for a loopback sandbox"
             }
             Self::InvalidUrl { .. } => "fix the URL in the configuration",
+            Self::MissingClientId => "set the client id the provider assigned",
+            Self::MissingRedirectUri => "set a redirect URI registered with the provider",
             Self::MissingEndpoint(_) => {
                 "the provider's spec has no such endpoint for this environment"
             }

@@ -54,11 +54,11 @@ pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenSt
             quote!(#name)
         }
         TypeSpec::Array(inner) => {
-            let inner = rust_type(cx, &singular(owner), inner);
+            let inner = rust_type(cx, &names::array_item_owner(owner), inner);
             quote!(Vec<#inner>)
         }
         TypeSpec::Map(inner) => {
-            let inner = rust_type(cx, &format!("{owner}_entry"), inner);
+            let inner = rust_type(cx, &names::map_entry_owner(owner), inner);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
         TypeSpec::Ref(name) => {
@@ -66,14 +66,6 @@ pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenSt
             quote!(#name)
         }
     }
-}
-
-fn singular(owner: &str) -> String {
-    owner
-        .strip_suffix('s')
-        .filter(|s| !s.is_empty())
-        .unwrap_or(owner)
-        .to_owned()
 }
 
 fn define_inline(
@@ -87,8 +79,10 @@ fn define_inline(
         TypeSpec::Enum(_) | TypeSpec::Object(_) => {
             define(cx, &names::inline_type(owner), ty, doc, out)
         }
-        TypeSpec::Array(inner) => define_inline(cx, &singular(owner), inner, doc, out),
-        TypeSpec::Map(inner) => define_inline(cx, &format!("{owner}_entry"), inner, doc, out),
+        TypeSpec::Array(inner) => {
+            define_inline(cx, &names::array_item_owner(owner), inner, doc, out)
+        }
+        TypeSpec::Map(inner) => define_inline(cx, &names::map_entry_owner(owner), inner, doc, out),
         _ => {}
     }
 }
@@ -106,7 +100,7 @@ fn define(
             for (wire, field) in &object.fields {
                 define_inline(
                     cx,
-                    &format!("{name}_{}", names::field(wire, field)),
+                    &names::field_owner(name, &names::field(wire, field)),
                     &field.ty,
                     field.doc.as_deref(),
                     out,
@@ -256,7 +250,7 @@ fn object_struct(
     for (wire, field) in &object.fields {
         let rust = names::field(wire, field);
         let field_ident = format_ident!("{rust}");
-        let ty = rust_type(cx, &format!("{name}_{rust}"), &field.ty);
+        let ty = rust_type(cx, &names::field_owner(name, &rust), &field.ty);
         let attrs = field_attrs(cx, wire, &rust, &field.ty, &field.accept, field.required);
         let field_doc = doc_attr(Some(&field_doc(wire, field)));
         if field.required {

@@ -64,6 +64,34 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         check_type(ty, &path.key("type"), reporter, out);
     }
 
+    // Type names: the spec's own, the inline ones the generator derives, and the
+    // names every generated module defines share one namespace.
+    let mut types = Names::new(DiagnosticClass::IdentifierCollision, "type");
+    for reserved in names::RESERVED_TYPES {
+        types.seen.insert(
+            (*reserved).to_owned(),
+            format!("the generated `{reserved}`"),
+        );
+    }
+    for name in spec.types.keys() {
+        types.add(
+            name.clone(),
+            name,
+            root.key("types").key(name),
+            reporter,
+            out,
+        );
+    }
+    for (name, path) in names::inline_types(spec) {
+        types.add(
+            name.clone(),
+            &format!("the inline type at {}", path.display("spec")),
+            path,
+            reporter,
+            out,
+        );
+    }
+
     if let Some(authorize) = &spec.authorize {
         let params_path = root.key("authorize").key("params");
         let mut setters = Names::new(DiagnosticClass::IdentifierCollision, "parameter");

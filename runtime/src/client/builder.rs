@@ -92,13 +92,10 @@ impl<P: Provider> ClientBuilder<P> {
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client<P>, ConfigError> {
         let profile = P::PROFILE;
-        let client_id =
-            self.client_id
-                .filter(|id| !id.is_empty())
-                .ok_or(ConfigError::ClientAuth {
-                    method: "any",
-                    needs: "a client id",
-                })?;
+        let client_id = self
+            .client_id
+            .filter(|id| !id.is_empty())
+            .ok_or(ConfigError::MissingClientId)?;
         let client_auth = self
             .client_auth
             .or(profile.default_client_auth)
@@ -133,10 +130,7 @@ impl<P: Provider> ClientBuilder<P> {
                     reason: e.to_string(),
                 })?,
         };
-        let redirect = self.redirect_uri.ok_or(ConfigError::ClientAuth {
-            method: "any",
-            needs: "a redirect URI",
-        })?;
+        let redirect = self.redirect_uri.ok_or(ConfigError::MissingRedirectUri)?;
         let redirect_uri = Url::parse(&redirect).map_err(|e| ConfigError::InvalidUrl {
             what: "redirect URI",
             reason: e.to_string(),
@@ -168,5 +162,147 @@ impl<P: Provider> ClientBuilder<P> {
             }),
             provider: PhantomData,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::GenericErrorCode;
+    use crate::profile::{ErrorDialect, ErrorFields, Family, ParMode, PkceMode, ProviderProfile};
+    use crate::values::NoIdToken;
+
+    #[derive(Clone, Debug)]
+    struct TestScope;
+    impl crate::values::ScopeValue for TestScope {
+        fn wire(&self) -> std::borrow::Cow<'_, str> {
+            "openid".into()
+        }
+    }
+
+    struct TestProvider;
+    static PROFILE: ProviderProfile = ProviderProfile {
+        id: "test",
+        name: "Test",
+        family: Family::Oidc,
+        client_auth: &[ClientAuthMethod::ClientSecretPost],
+        default_client_auth: Some(ClientAuthMethod::ClientSecretPost),
+        pkce: PkceMode::Optional,
+        par: ParMode::None,
+        response_iss: false,
+        id_token_signing: &[],
+        userinfo: None,
+        errors: ErrorDialect {
+            body: ErrorFields::OAUTH,
+            redirect: ErrorFields::OAUTH,
+            detail: None,
+        },
+        expires_in_accepts_string: false,
+        authorization_code_lifetime: None,
+        access_token_lifetime: None,
+        pending_flow_lifetime: None,
+    };
+    impl Provider for TestProvider {
+        type ErrorCode = GenericErrorCode;
+        type Scope = TestScope;
+        type IdTokenClaims = NoIdToken;
+        type UserInfo = NoIdToken;
+        const PROFILE: &'static ProviderProfile = &PROFILE;
+    }
+
+    fn endpoints(base: &str) -> Endpoints {
+        Endpoints {
+            issuer: Some(base.to_owned()),
+            authorization: Some(Url::parse(&format!("{base}/authorize")).unwrap()),
+            token: Some(Url::parse(&format!("{base}/token")).unwrap()),
+            ..Endpoints::default()
+        }
+    }
+
+    fn builder(base: &str) -> ClientBuilder<TestProvider> {
+        Client::<TestProvider>::builder(endpoints(base))
+            .client_id("rp")
+            .client_secret("a-long-enough-client-secret")
+            .redirect_uri("https://rp.example/cb")
+    }
+
+    fn loopback_http() -> HttpClient {
+        HttpClient::builder()
+            .allow_loopback_http(true)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_complete_https_configuration_builds() {
+        let client = builder("https://op.example").build().unwrap();
+        assert_eq!(client.client_auth(), ClientAuthMethod::ClientSecretPost);
+        assert!(!format!("{client:?}").contains("a-long-enough-client-secret"));
+    }
+
+    #[test]
+    fn plain_http_needs_the_loopback_opt_in_and_a_loopback_host() {
+        let error = builder("http://127.0.0.1:4000").build().unwrap_err();
+        assert!(matches!(error, ConfigError::InsecureUrl { .. }), "{error}");
+        assert!(builder("http://127.0.0.1:4000")
+            .http_client(loopback_http())
+            .build()
+            .is_ok());
+        let error = builder("http://op.example")
+            .http_client(loopback_http())
+            .build()
+            .unwrap_err();
+        assert!(matches!(error, ConfigError::InsecureUrl { .. }), "{error}");
+    }
+
+    #[test]
+    fn client_authentication_must_be_allowed_and_complete() {
+        let error = builder("https://op.example")
+            .client_auth(ClientAuthMethod::ClientSecretBasic)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::ClientAuthNotAllowed("client_secret_basic")
+        );
+        let error = Client::<TestProvider>::builder(endpoints("https://op.example"))
+            .client_id("rp")
+            .redirect_uri("https://rp.example/cb")
+            .build()
+            .unwrap_err();
+        assert!(matches!(error, ConfigError::ClientAuth { .. }), "{error}");
+    }
+
+    #[test]
+    fn identity_and_redirect_are_required() {
+        let no_id = Client::<TestProvider>::builder(endpoints("https://op.example"))
+            .client_secret("s")
+            .redirect_uri("https://rp.example/cb")
+            .build()
+            .unwrap_err();
+        assert_eq!(no_id, ConfigError::MissingClientId);
+        let no_redirect = Client::<TestProvider>::builder(endpoints("https://op.example"))
+            .client_id("rp")
+            .client_secret("s")
+            .build()
+            .unwrap_err();
+        assert_eq!(no_redirect, ConfigError::MissingRedirectUri);
+        let insecure_redirect = builder("https://op.example")
+            .redirect_uri("http://rp.example/cb")
+            .build()
+            .unwrap_err();
+        assert!(matches!(
+            insecure_redirect,
+            ConfigError::InsecureUrl {
+                what: "redirect URI",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn clock_skew_is_bounded() {
+        let builder = builder("https://op.example").clock_skew(Duration::from_secs(3600));
+        assert_eq!(builder.clock_skew, MAX_CLOCK_SKEW);
     }
 }

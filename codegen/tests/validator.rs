@@ -1,0 +1,69 @@
+//! Semantic checks that a trimmed-down spec makes easy to see one at a time.
+
+use idspec_codegen::{load, DiagnosticClass};
+
+const MOBILEID: &str = include_str!("../../specs/mobileid.yaml");
+
+fn diagnostics_after(from: &str, to: &str) -> Vec<(DiagnosticClass, String, String)> {
+    assert!(
+        MOBILEID.contains(from),
+        "the spec no longer contains {from:?}"
+    );
+    let text = MOBILEID.replacen(from, to, 1);
+    match load("mobileid.yaml", &text) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics
+            .0
+            .into_iter()
+            .map(|d| (d.class, d.path, d.message))
+            .collect(),
+    }
+}
+
+#[test]
+fn an_inline_type_may_not_take_a_generated_name() {
+    // An inline enum on the claim `scope` would be a second `Scope` type.
+    let found = diagnostics_after(
+        "  mid_cms_content:\n",
+        "  scope:\n    type: { enum: [a, b] }\n  mid_cms_content:\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::IdentifierCollision);
+    assert_eq!(found[0].1, "mobileid.claims.scope.type");
+    assert!(found[0].2.contains("`Scope`"), "{}", found[0].2);
+}
+
+#[test]
+fn an_inline_type_may_not_shadow_a_named_one() {
+    let found = diagnostics_after(
+        "  mid_cms_content:\n",
+        "  hint:\n    type: { object: { a: string } }\n  mid_cms_content:\n",
+    );
+    assert!(
+        found.iter().any(
+            |(class, path, _)| *class == DiagnosticClass::IdentifierCollision
+                && path == "mobileid.claims.hint.type"
+        ),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_misspelt_required_field_is_one_diagnostic_with_a_hint() {
+    let text = MOBILEID.replacen(
+        "message: \"Invalid acr_values parameter, expected one single value\"",
+        "mesage: \"x\"",
+        1,
+    );
+    let diagnostics = load("mobileid.yaml", &text).expect_err("misspelt");
+    assert_eq!(diagnostics.0.len(), 1, "{diagnostics}");
+    assert_eq!(
+        diagnostics.0[0].help.as_deref(),
+        Some("did you mean `message`?")
+    );
+}
+
+#[test]
+fn the_shipped_spec_is_clean() {
+    assert_eq!(diagnostics_after("", ""), Vec::new());
+}
