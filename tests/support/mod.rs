@@ -6,6 +6,7 @@
 //!   provider's (automatic) login and consent by following redirects.
 
 pub mod browser;
+pub mod chromium;
 pub mod op;
 
 pub use browser::follow_to_redirect_uri;

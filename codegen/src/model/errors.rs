@@ -54,6 +54,11 @@ pub struct ErrorsSpec {
     /// `^(?P<code>mid_(?P<category>req|sec|auth|sys)_\d{4})_(?P<trace>\S+) - (?P<message>.*)$`.
     #[serde(default)]
     pub detail: Option<String>,
+    /// How the provider writes a description, for the sandbox: `{code}`, `{trace}`
+    /// and `{message}` are replaced (Mobile ID: `{code}_{trace} - {message}`). What it
+    /// writes must decode with `detail`.
+    #[serde(default)]
+    pub format: Option<String>,
     /// Every documented code.
     #[serde(default)]
     pub codes: Vec<ErrorCodeSpec>,

@@ -27,7 +27,7 @@ pub use protocol::{
     JweSpec, Lifetimes, ParMode, ParamEncoding, ParamSpec, PkceMode, RequestObjectSpec, TokenSpec,
     UserinfoFormat, UserinfoSpec, UserinfoToken, Via,
 };
-pub use sandbox::{Outcome, SandboxSpec, SandboxUser};
+pub use sandbox::{Outcome, SandboxLogin, SandboxRules, SandboxSpec, SandboxUser};
 pub use types::{
     Accept, ClaimSpec, ClaimTarget, Duration, EnumSpec, EnumValue, FieldSpec, ObjectSpec,
     ScopeSpec, TypeDef, TypeSpec,

@@ -1,19 +1,74 @@
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// The simulated provider's behaviour.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxSpec {
     /// Scripted users; each triggers one outcome.
     #[serde(default)]
     pub users: Vec<SandboxUser>,
+    /// Where the login page takes its suggested login from.
+    #[serde(default)]
+    pub login: Option<SandboxLogin>,
+    /// The documented code the sandbox answers when the user cancels on its login page.
+    #[serde(default)]
+    pub cancel: Option<String>,
+    /// The documented codes the sandbox answers for the client mistakes it detects.
+    #[serde(default)]
+    pub rules: SandboxRules,
+    /// Claim values of the sandbox's users, by claim name; `{login}` in a string is
+    /// replaced by the user's login, `{sub}` by the subject.
+    #[serde(default)]
+    pub claims: IndexMap<String, serde_json::Value>,
+}
+
+/// Where the sandbox's login page finds the login a request suggests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxLogin {
+    /// The authorization parameter that carries it (`login_hint`).
+    pub param: String,
+    /// For a JSON parameter, the JSON pointer to the login in it (`/hints/0/msisdn`).
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// The label of the login field on the page (`Phone number`).
+    #[serde(default = "default_login_label")]
+    pub label: String,
+}
+
+fn default_login_label() -> String {
+    "Login".to_owned()
+}
+
+/// Which documented code answers which client mistake. A mistake without a code here
+/// is answered with the standard OAuth error (`invalid_request`, `invalid_scope`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxRules {
+    /// A parameter the provider forbids was sent.
+    #[serde(default)]
+    pub forbidden_parameter: Option<String>,
+    /// A PAR-only parameter was sent outside PAR.
+    #[serde(default)]
+    pub pushed_only_parameter: Option<String>,
+    /// A scope the spec does not list was requested.
+    #[serde(default)]
+    pub unknown_scope: Option<String>,
+    /// A parameter's value does not have its type (not one of its enum values, not
+    /// valid JSON, not the declared object), by parameter.
+    #[serde(default)]
+    pub invalid_value: IndexMap<String, String>,
+    /// A single-valued parameter got several space-separated values, by parameter.
+    #[serde(default)]
+    pub multiple_values: IndexMap<String, String>,
 }
 
 /// A scripted test user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxUser {
     /// The identifier the user is selected by (an MSISDN, an e-mail).
@@ -25,6 +80,9 @@ pub struct SandboxUser {
     pub doc: Option<String>,
     /// What happens when this user logs in.
     pub outcome: Outcome,
+    /// Claim values for this user, overriding the sandbox's defaults.
+    #[serde(default)]
+    pub claims: IndexMap<String, serde_json::Value>,
 }
 
 /// What a scripted user does.

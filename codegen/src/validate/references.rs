@@ -109,6 +109,10 @@ pub(super) fn check(
         }
     }
 
+    if let (Some(sandbox), true) = (&spec.sandbox, codes_complete) {
+        check_sandbox(spec, sandbox, &codes, reporter, out);
+    }
+
     for (name, operation) in &spec.operations {
         let path = root.key("operations").key(name);
         if let Some(auth) = &operation.auth {
@@ -230,4 +234,97 @@ fn closest<'a>(wanted: &str, known: impl Iterator<Item = &'a String>) -> Option<
         .filter(|(distance, _)| *distance <= 2)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name.as_str())
+}
+
+fn check_sandbox(
+    spec: &Spec,
+    sandbox: &crate::model::SandboxSpec,
+    codes: &HashSet<&str>,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
+    let path = SpecPath::root().key("sandbox");
+    let params: Vec<&String> = spec
+        .authorize
+        .iter()
+        .flat_map(|a| a.params.keys())
+        .collect();
+    let mut code_refs: Vec<(SpecPath, &String)> = Vec::new();
+    if let Some(cancel) = &sandbox.cancel {
+        code_refs.push((path.key("cancel"), cancel));
+    }
+    let rules = &sandbox.rules;
+    for (name, code) in [
+        ("forbidden_parameter", &rules.forbidden_parameter),
+        ("pushed_only_parameter", &rules.pushed_only_parameter),
+        ("unknown_scope", &rules.unknown_scope),
+    ] {
+        if let Some(code) = code {
+            code_refs.push((path.key("rules").key(name), code));
+        }
+    }
+    for (name, map) in [
+        ("invalid_value", &rules.invalid_value),
+        ("multiple_values", &rules.multiple_values),
+    ] {
+        for (param, code) in map {
+            let item = path.key("rules").key(name).key(param);
+            if !params.contains(&param) {
+                out.push(reporter.at(
+                    DiagnosticClass::UnknownReference,
+                    &item,
+                    format!("`{param}` is not an authorization parameter of the spec"),
+                ));
+            }
+            code_refs.push((item, code));
+        }
+    }
+    for (item, code) in code_refs {
+        if !codes.contains(code.as_str()) {
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::UnknownReference,
+                        &item,
+                        format!("undocumented error code `{code}`"),
+                    )
+                    .help("list the code under `errors.codes`"),
+            );
+        }
+    }
+    if let Some(login) = &sandbox.login {
+        if !params.contains(&&login.param) {
+            out.push(reporter.at(
+                DiagnosticClass::UnknownReference,
+                &path.key("login").key("param"),
+                format!(
+                    "`{}` is not an authorization parameter of the spec",
+                    login.param
+                ),
+            ));
+        }
+    }
+    let mut claim_refs: Vec<(SpecPath, &String)> = sandbox
+        .claims
+        .keys()
+        .map(|claim| (path.key("claims").key(claim), claim))
+        .collect();
+    for (i, user) in sandbox.users.iter().enumerate() {
+        for claim in user.claims.keys() {
+            claim_refs.push((path.key("users").index(i).key("claims").key(claim), claim));
+        }
+    }
+    for (item, claim) in claim_refs {
+        if !spec.claims.contains_key(claim) {
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::UnknownReference,
+                        &item,
+                        format!("unknown claim `{claim}`"),
+                    )
+                    .help("declare it under `claims`"),
+            );
+        }
+    }
 }

@@ -203,6 +203,15 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         }
     }
 
+    if let Some(format) = &spec.errors.format {
+        check_error_format(
+            spec,
+            format,
+            &root.key("errors").key("format"),
+            reporter,
+            out,
+        );
+    }
     if let Some(detail) = &spec.errors.detail {
         let path = root.key("errors").key("detail");
         match regex_lite::Regex::new(detail) {
@@ -304,6 +313,63 @@ fn check_algs(
                 &item,
                 format!("`{alg}` needs a client secret as its key, but no client authentication method uses one"),
             ));
+        }
+    }
+}
+
+/// The sandbox writes descriptions with `format`; clients decode them with `detail`:
+/// the two must agree for every documented code, or the sandbox would speak a
+/// dialect the generated client cannot read.
+fn check_error_format(
+    spec: &Spec,
+    format: &str,
+    path: &SpecPath,
+    reporter: &Reporter,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut rest = format;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        if !matches!(name, "code" | "trace" | "message") {
+            out.push(reporter.at(
+                DiagnosticClass::InvalidPattern,
+                path,
+                format!("unknown placeholder `{{{name}}}`; the placeholders are code, trace and message"),
+            ));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    let Some(regex) = spec
+        .errors
+        .detail
+        .as_deref()
+        .and_then(|d| regex_lite::Regex::new(d).ok())
+    else {
+        return;
+    };
+    for code in &spec.errors.codes {
+        let text = format
+            .replace("{code}", &code.code)
+            .replace("{trace}", "TRACE123")
+            .replace("{message}", &code.message);
+        let decoded = regex.captures(&text).is_some_and(|c| {
+            c.name("code").is_none_or(|m| m.as_str() == code.code)
+                && c.name("message").is_none_or(|m| m.as_str() == code.message)
+        });
+        if !decoded {
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::InvalidPattern,
+                        path,
+                        format!("`{text}`, written with this format, does not decode with `detail` back to `{}`", code.code),
+                    )
+                    .help("make `format` produce text that `detail` matches, code and message included"),
+            );
+            return;
         }
     }
 }

@@ -10,6 +10,7 @@
 
 mod alg;
 mod jwks;
+mod sign;
 mod verify;
 
 #[cfg(test)]
@@ -17,6 +18,7 @@ pub(crate) mod testing;
 
 pub use alg::SigningAlg;
 pub use jwks::{JwksCache, DEFAULT_MAX_AGE, DEFAULT_MIN_REFETCH_INTERVAL};
+pub use sign::{sign_hmac, SigningKey};
 pub use verify::{verify_jws, JwsHeaderInfo, VerifiedJws};
 
 use crate::config::ConfigError;

@@ -1,0 +1,191 @@
+//! idspec-sandbox: a simulated identity provider, served from a provider's spec.
+//!
+//! From the same spec the generated client is made of, it serves discovery, its
+//! own JWKS (rotated on demand), authorize (with a small login page for people),
+//! PAR, token (every client authentication method the spec allows), userinfo (JSON,
+//! signed, or signed and encrypted), refresh and revocation. Scripted users from the
+//! spec's `sandbox` section trigger the provider's documented errors, answered in the
+//! provider's own error format. It is as strict as the provider's document about what
+//! a client sends, so that a client bug shows up here rather than in production.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let spec = idspec_codegen::load_file("specs/mobileid.yaml")?;
+//! let sandbox = idspec_sandbox::Sandbox::start(&spec, Default::default()).await?;
+//! println!("issuer: {}", sandbox.issuer());
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod claims;
+mod client_auth;
+mod errors;
+mod keys;
+mod page;
+mod request;
+mod routes;
+mod state;
+pub mod user_agent;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use idspec_codegen::ValidatedSpec;
+use url::Url;
+
+pub use state::{SandboxClient, UserinfoResponse};
+
+/// How a sandbox is set up.
+#[derive(Clone, Debug)]
+pub struct SandboxOptions {
+    /// The registered clients. By default one: `sandbox-client` / `sandbox-secret`,
+    /// redirect URI `https://rp.example.test/callback`, every method the spec allows.
+    pub clients: Vec<SandboxClient>,
+    /// The port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            clients: vec![SandboxClient::default()],
+            port: 0,
+        }
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The port could not be bound.
+    Bind(std::io::Error),
+    /// The spec's family or algorithms are not served by this sandbox.
+    Unsupported(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bind(error) => write!(f, "cannot bind the sandbox's port: {error}"),
+            Self::Unsupported(what) => write!(f, "the sandbox cannot serve this spec: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A running sandbox. It stops when dropped.
+pub struct Sandbox {
+    state: Arc<state::State>,
+    address: SocketAddr,
+    base_url: Url,
+    issuer: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox for `spec` on 127.0.0.1 and returns once it accepts requests.
+    pub async fn start(spec: &ValidatedSpec, options: SandboxOptions) -> Result<Self, StartError> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .map_err(StartError::Bind)?;
+        let address = listener.local_addr().map_err(StartError::Bind)?;
+        let issuer = format!("http://{address}");
+        let base_url = Url::parse(&format!("{issuer}/"))
+            .map_err(|e| StartError::Unsupported(e.to_string()))?;
+        let state = Arc::new(state::State::new(
+            spec.spec().clone(),
+            issuer.clone(),
+            options.clients,
+        )?);
+        let router = routes::router(Arc::clone(&state));
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = signal.await;
+            });
+            if let Err(error) = served.await {
+                tracing::error!(%error, "the sandbox stopped");
+            }
+        });
+        tracing::info!(provider = %spec.spec().id, %issuer, "sandbox started");
+        Ok(Self {
+            state,
+            address,
+            base_url,
+            issuer,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The issuer identifier, `http://127.0.0.1:PORT` (no trailing slash), as it
+    /// appears in discovery, tokens and callbacks.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The endpoints to point a client at: discovered for OpenID Connect providers,
+    /// listed for OAuth 2 providers, which publish no discovery document.
+    pub fn endpoints(&self) -> idspec_runtime::Endpoints {
+        let paths = routes::Paths::of(&self.state.spec);
+        let url = |path: &str| Url::parse(&format!("{}{path}", self.issuer)).ok();
+        let mut endpoints = idspec_runtime::Endpoints {
+            issuer: Some(self.issuer.clone()),
+            authorization: url(&paths.authorization),
+            token: url(&paths.token),
+            userinfo: url(&paths.userinfo),
+            revocation: url(&paths.revocation),
+            ..Default::default()
+        };
+        if self.state.spec.is_openid() {
+            endpoints.discovery = url(routes::DISCOVERY);
+            endpoints.jwks = url(&paths.jwks);
+        }
+        if self.state.spec.par != idspec_codegen::model::ParMode::None {
+            endpoints.par = url(&paths.par);
+        }
+        endpoints
+    }
+
+    /// The socket address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Publishes a new signing key and signs with it from now on; the previous key
+    /// stays in the JWKS so that tokens it signed still verify.
+    pub fn rotate_keys(&self) -> Result<String, StartError> {
+        self.state
+            .keys
+            .rotate()
+            .map_err(|e| StartError::Unsupported(e.to_string()))
+    }
+
+    /// The key id currently signing.
+    pub fn current_kid(&self) -> String {
+        self.state.keys.current_kid()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("provider", &self.state.spec.id)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,105 @@
+//! The login page a person sees at the sandbox's authorization endpoint.
+
+use idspec_codegen::model::{Outcome, Spec};
+
+/// HTML-escapes text.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The page for a pending interaction.
+pub(crate) fn login_page(
+    spec: &Spec,
+    action: &str,
+    client_id: &str,
+    suggested_login: Option<&str>,
+) -> String {
+    let name = escape(&spec.name);
+    let sandbox = spec.sandbox.as_ref();
+    let label = escape(
+        sandbox
+            .and_then(|s| s.login.as_ref())
+            .map(|l| l.label.as_str())
+            .unwrap_or("Login"),
+    );
+    let value = escape(suggested_login.unwrap_or(""));
+    let mut users = String::new();
+    for user in sandbox.map(|s| s.users.as_slice()).unwrap_or_default() {
+        let outcome = match &user.outcome {
+            Outcome::Approve => "approves".to_owned(),
+            Outcome::Error(code) => format!("fails with {code}"),
+        };
+        users.push_str(&format!(
+            "<li><button class=\"user\" type=\"submit\" name=\"login_as\" value=\"{login}\">\
+             <strong>{constant}</strong> <code>{login}</code></button> \
+             <span class=\"doc\">{doc} ({outcome})</span></li>\n",
+            login = escape(&user.login),
+            constant = escape(&user.name),
+            doc = escape(user.doc.as_deref().unwrap_or("")),
+            outcome = escape(&outcome),
+        ));
+    }
+    let codes: Vec<String> = spec
+        .errors
+        .codes
+        .iter()
+        .map(|c| format!("<code>error:{}</code>", escape(&c.code)))
+        .collect();
+    let triggers = if codes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<details><summary>Trigger any documented error</summary><p>Log in as one of: {}</p></details>",
+            codes.join(" ")
+        )
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{name} sandbox: sign in</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }}
+header p {{ color: #555; margin-top: 0; }}
+label {{ display: block; font-weight: 600; margin: 1rem 0 .25rem; }}
+input {{ font-size: 1.1rem; padding: .4rem; width: 100%; box-sizing: border-box; }}
+.actions {{ margin: 1rem 0 2rem; display: flex; gap: .5rem; }}
+button {{ font-size: 1rem; padding: .4rem .9rem; cursor: pointer; }}
+#approve {{ background: #0b6; color: white; border: 0; }}
+#cancel {{ background: #eee; border: 1px solid #bbb; }}
+ul {{ list-style: none; padding: 0; }}
+li {{ margin: .35rem 0; }}
+.user {{ background: #f4f7ff; border: 1px solid #9ab; }}
+.doc {{ color: #555; font-size: .9rem; }}
+</style>
+</head>
+<body>
+<header>
+<h1>Sign in with {name}</h1>
+<p>A simulated provider (idspec sandbox). Client <code>{client}</code> asks you to sign in.</p>
+</header>
+<form id="login-form" method="post" action="{action}">
+<label for="login">{label}</label>
+<input id="login" name="login" value="{value}" autocomplete="off">
+<div class="actions">
+<button id="approve" type="submit" name="decision" value="approve">Approve</button>
+<button id="cancel" type="submit" name="decision" value="cancel">Cancel</button>
+</div>
+<h2>Scripted test users</h2>
+<ul id="users">
+{users}</ul>
+{triggers}
+</form>
+</body>
+</html>
+"#,
+        client = escape(client_id),
+        action = escape(action),
+    )
+}

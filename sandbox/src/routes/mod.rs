@@ -1,0 +1,104 @@
+//! The sandbox's HTTP endpoints. Paths follow the provider's own (taken from the
+//! spec's first environment) so that URLs look like the real thing.
+
+mod authorize;
+mod discovery;
+mod par;
+mod revocation;
+mod token;
+mod userinfo;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::State;
+
+/// The endpoint paths of a sandbox for a spec.
+#[derive(Clone, Debug)]
+pub(crate) struct Paths {
+    pub authorization: String,
+    pub token: String,
+    pub userinfo: String,
+    pub par: String,
+    pub revocation: String,
+    pub jwks: String,
+}
+
+impl Paths {
+    pub(crate) fn of(spec: &idspec_codegen::model::Spec) -> Self {
+        let endpoints = spec.environments.values().next().map(|env| &env.endpoints);
+        let path = |url: Option<&String>, default: &str| {
+            url.and_then(|u| url::Url::parse(u).ok())
+                .map(|u| u.path().to_owned())
+                .filter(|p| p.len() > 1)
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let mut paths = Self {
+            authorization: path(
+                endpoints.and_then(|e| e.authorization.as_ref()),
+                "/authorize",
+            ),
+            token: path(endpoints.and_then(|e| e.token.as_ref()), "/token"),
+            userinfo: path(endpoints.and_then(|e| e.userinfo.as_ref()), "/userinfo"),
+            par: path(endpoints.and_then(|e| e.par.as_ref()), "/par"),
+            revocation: path(endpoints.and_then(|e| e.revocation.as_ref()), "/revoke"),
+            jwks: path(endpoints.and_then(|e| e.jwks.as_ref()), "/jwks"),
+        };
+        // Endpoints on different hosts may share a path; the sandbox has one host.
+        let mut seen = std::collections::HashSet::new();
+        for (path, fallback) in [
+            (&mut paths.authorization, "/authorize"),
+            (&mut paths.token, "/token"),
+            (&mut paths.userinfo, "/userinfo"),
+            (&mut paths.par, "/par"),
+            (&mut paths.revocation, "/revoke"),
+            (&mut paths.jwks, "/jwks"),
+        ] {
+            if !seen.insert(path.clone()) {
+                *path = fallback.to_owned();
+                seen.insert(path.clone());
+            }
+        }
+        paths
+    }
+}
+
+pub(crate) const DISCOVERY: &str = "/.well-known/openid-configuration";
+pub(crate) const INTERACTION: &str = "/sandbox/interaction/{id}";
+pub(crate) const ROTATE_KEYS: &str = "/sandbox/rotate-keys";
+
+pub(crate) fn router(state: Arc<State>) -> Router {
+    let paths = Paths::of(&state.spec);
+    Router::new()
+        .route(DISCOVERY, get(discovery::discovery))
+        .route(&paths.jwks, get(discovery::jwks))
+        .route(
+            &paths.authorization,
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route(INTERACTION, post(authorize::interaction))
+        .route(&paths.par, post(par::par))
+        .route(&paths.token, post(token::token))
+        .route(
+            &paths.userinfo,
+            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+        )
+        .route(&paths.revocation, post(revocation::revoke))
+        .route(ROTATE_KEYS, post(discovery::rotate_keys))
+        .with_state(state)
+}
+
+/// Form or query pairs, in order, repeats kept (so that repeats can be refused).
+pub(crate) fn pairs(text: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The last value of each name (after repeats were checked where they matter).
+pub(crate) fn map(pairs: &[(String, String)]) -> HashMap<String, String> {
+    pairs.iter().cloned().collect()
+}

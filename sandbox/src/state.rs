@@ -1,0 +1,179 @@
+//! What the sandbox remembers: clients, keys, pending interactions, pushed
+//! requests, codes and tokens. One process, in memory: it is a test double.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use idspec_codegen::model::{ClientAuthMethod, Spec};
+use josekit::jwk::Jwk;
+
+use crate::keys::KeyRing;
+use crate::StartError;
+
+/// What the sandbox answers at userinfo for a client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UserinfoResponse {
+    /// The first format the spec allows.
+    #[default]
+    SpecDefault,
+    /// `application/json`.
+    Json,
+    /// A signed JWT.
+    Signed,
+    /// A signed JWT encrypted to the client's key (RSA-OAEP, A128CBC-HS256).
+    SignedEncrypted,
+}
+
+/// A client registered with the sandbox.
+#[derive(Clone, Debug)]
+pub struct SandboxClient {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: Option<String>,
+    /// Registered redirect URIs; anything else is refused without a redirect.
+    pub redirect_uris: Vec<String>,
+    /// Client authentication methods accepted from this client (intersected with the
+    /// spec's); empty means every method the spec allows.
+    pub auth_methods: Vec<ClientAuthMethod>,
+    /// The client's public keys: for `private_key_jwt` and for encrypting userinfo.
+    pub jwks: Vec<Jwk>,
+    /// The userinfo response format.
+    pub userinfo: UserinfoResponse,
+    /// Whether refresh tokens are issued to it.
+    pub refresh_tokens: bool,
+}
+
+impl Default for SandboxClient {
+    fn default() -> Self {
+        Self {
+            client_id: "sandbox-client".to_owned(),
+            client_secret: Some("sandbox-secret".to_owned()),
+            redirect_uris: vec!["https://rp.example.test/callback".to_owned()],
+            auth_methods: Vec::new(),
+            jwks: Vec::new(),
+            userinfo: UserinfoResponse::SpecDefault,
+            refresh_tokens: true,
+        }
+    }
+}
+
+/// A validated authorization request, waiting for the user (or in a PAR store).
+#[derive(Clone, Debug)]
+pub(crate) struct AuthRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub params: HashMap<String, String>,
+}
+
+/// A grant: what a code, an access token and a refresh token stand for.
+#[derive(Clone, Debug)]
+pub(crate) struct Grant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub login: String,
+    pub acr: Option<String>,
+    pub auth_time: u64,
+}
+
+pub(crate) struct Code {
+    pub grant: Grant,
+    pub issued: Instant,
+    pub used: bool,
+    /// Tokens issued with this code, revoked if the code is replayed (RFC 6749 4.1.2).
+    pub tokens: Vec<String>,
+}
+
+pub(crate) struct Expiring<T> {
+    pub value: T,
+    pub expires: Instant,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    pub interactions: HashMap<String, AuthRequest>,
+    pub pushed: HashMap<String, Expiring<AuthRequest>>,
+    pub codes: HashMap<String, Code>,
+    pub access_tokens: HashMap<String, Expiring<Grant>>,
+    pub refresh_tokens: HashMap<String, Grant>,
+    /// Client assertion ids seen, so that an assertion cannot be replayed.
+    pub seen_jti: std::collections::HashSet<String>,
+}
+
+pub(crate) struct State {
+    pub spec: Spec,
+    pub issuer: String,
+    pub clients: Vec<SandboxClient>,
+    pub keys: KeyRing,
+    pub store: Mutex<Store>,
+}
+
+impl State {
+    pub(crate) fn new(
+        spec: Spec,
+        issuer: String,
+        clients: Vec<SandboxClient>,
+    ) -> Result<Self, StartError> {
+        use idspec_codegen::model::Family;
+        if !matches!(spec.family, Family::Oidc | Family::Oauth2) {
+            return Err(StartError::Unsupported(format!(
+                "family {:?} is served once its first provider arrives",
+                spec.family
+            )));
+        }
+        let keys = KeyRing::new(&spec).map_err(|e| StartError::Unsupported(e.to_string()))?;
+        Ok(Self {
+            spec,
+            issuer,
+            clients,
+            keys,
+            store: Mutex::new(Store::default()),
+        })
+    }
+
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // Every update is a single insert or remove, so a poisoned lock still holds
+        // consistent data.
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn client(&self, client_id: &str) -> Option<&SandboxClient> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    pub(crate) fn lifetime(
+        &self,
+        lifetime: Option<idspec_codegen::model::Duration>,
+        default: u64,
+    ) -> Duration {
+        Duration::from_secs(lifetime.map(|d| d.seconds).unwrap_or(default))
+    }
+
+    /// Paths of the sandbox's endpoints.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+}
+
+/// An unguessable handle (codes, tokens, interaction ids).
+pub(crate) fn handle() -> String {
+    idspec_runtime::random::token()
+}
+
+/// Seconds since the epoch.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
