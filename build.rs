@@ -36,6 +36,6 @@ fn main() {
         }
         // The diagnostics above say what is wrong; a half-generated crate would only
         // add confusing errors after them.
-        panic!("a spec in specs/ has problems (see the warnings above, or run `cargo run -p idspec-codegen -- check specs/*.yaml`)");
+        panic!("a spec in specs/ has problems (see the warnings above, or run `cargo run -p idspec-cli -- check specs/*.yaml`)");
     }
 }

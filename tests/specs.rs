@@ -22,7 +22,7 @@ fn schema_json_is_current() {
     let current = idspec_codegen::schema::schema_json();
     assert!(
         committed == current,
-        "specs/schema.json is stale: run `cargo run -p idspec-codegen -- schema --out specs/schema.json`"
+        "specs/schema.json is stale: run `cargo run -p idspec-cli -- schema --out specs/schema.json`"
     );
 }
 

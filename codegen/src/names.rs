@@ -8,6 +8,11 @@ use crate::model::{
     TypeSpec,
 };
 
+/// The provider's marker type: `Swisscom Mobile ID` → `SwisscomMobileId`.
+pub fn provider_marker(spec: &Spec) -> String {
+    ident::pascal(&spec.name)
+}
+
 /// The builder method for an authorization parameter.
 pub fn param(wire: &str, spec: &ParamSpec) -> String {
     spec.rust_name.clone().unwrap_or_else(|| ident::snake(wire))

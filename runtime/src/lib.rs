@@ -23,7 +23,9 @@ pub mod secret;
 pub mod store;
 pub mod values;
 
-pub use client::{AuthorizationStart, Client, ClientBuilder, Login, Provider, Tokens};
+pub use client::{
+    AuthorizationStart, Client, ClientBuilder, Login, Provider, ProviderVisitor, Tokens,
+};
 pub use config::ConfigError;
 pub use error::{
     Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError, ProviderErrorCode,

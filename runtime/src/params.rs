@@ -1,6 +1,8 @@
 //! Authorization request parameters as the generated builders collect them, and the
 //! channel markers that decide which parameters a request may carry.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::values::ScopeValue;
@@ -37,7 +39,7 @@ impl Channel for Pushed {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthorizationParams {
     scopes: Vec<String>,
-    params: Vec<(&'static str, String)>,
+    params: Vec<(Cow<'static, str>, String)>,
     pushed: bool,
 }
 
@@ -62,7 +64,8 @@ impl AuthorizationParams {
     }
 
     /// Sets a parameter, replacing an earlier value.
-    pub fn set(&mut self, name: &'static str, value: String) {
+    pub fn set(&mut self, name: impl Into<Cow<'static, str>>, value: String) {
+        let name = name.into();
         self.params.retain(|(n, _)| *n != name);
         self.params.push((name, value));
     }
@@ -73,7 +76,7 @@ impl AuthorizationParams {
     }
 
     /// The parameters.
-    pub fn params(&self) -> &[(&'static str, String)] {
+    pub fn params(&self) -> &[(Cow<'static, str>, String)] {
         &self.params
     }
 

@@ -40,6 +40,13 @@ pub trait ScopeValue: Clone + fmt::Debug + Send + Sync + 'static {
     fn wire(&self) -> Cow<'_, str>;
 }
 
+/// A scope given by its wire value, for code that works with any provider.
+impl ScopeValue for String {
+    fn wire(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
 /// The `aud` claim: one audience or several.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]

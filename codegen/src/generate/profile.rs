@@ -5,14 +5,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::Context;
-use crate::ident;
 use crate::model::UserinfoToken as TokenPlacement;
 use crate::model::{ClientAuthMethod, Family, ParMode, PkceMode, UserinfoFormat};
 
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
     let spec = cx.spec;
-    let provider = format_ident!("{}", ident::pascal(&spec.name));
+    let provider = format_ident!("{}", crate::names::provider_marker(spec));
     let id = &spec.id;
     let name = &spec.name;
     let openid = spec.is_openid();

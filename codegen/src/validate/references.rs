@@ -110,7 +110,7 @@ pub(super) fn check(
     }
 
     if let (Some(sandbox), true) = (&spec.sandbox, codes_complete) {
-        check_sandbox(spec, sandbox, &codes, reporter, out);
+        check_sandbox(spec, sandbox, &codes, pruned, reporter, out);
     }
 
     for (name, operation) in &spec.operations {
@@ -240,6 +240,7 @@ fn check_sandbox(
     spec: &Spec,
     sandbox: &crate::model::SandboxSpec,
     codes: &HashSet<&str>,
+    pruned: &Pruned<'_>,
     reporter: &Reporter,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -315,7 +316,7 @@ fn check_sandbox(
         }
     }
     for (item, claim) in claim_refs {
-        if !spec.claims.contains_key(claim) {
+        if !spec.claims.contains_key(claim) && !pruned.definition("claims", claim) {
             out.push(
                 reporter
                     .at(

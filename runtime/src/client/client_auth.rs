@@ -12,9 +12,9 @@ use crate::profile::ClientAuthMethod;
 pub(super) fn authenticate(
     inner: &Inner,
     request: RequestBuilder,
-    form: &mut Vec<(&'static str, String)>,
+    form: &mut super::Form,
 ) -> RequestBuilder {
-    form.push(("client_id", inner.client_id.clone()));
+    form.push(("client_id".into(), inner.client_id.clone()));
     let secret = inner
         .client_secret
         .as_ref()
@@ -28,7 +28,7 @@ pub(super) fn authenticate(
             request.header(reqwest::header::AUTHORIZATION, format!("Basic {encoded}"))
         }
         ClientAuthMethod::ClientSecretPost => {
-            form.push(("client_secret", secret.to_owned()));
+            form.push(("client_secret".into(), secret.to_owned()));
             request
         }
         // The builder refuses the JWT methods until they are implemented.

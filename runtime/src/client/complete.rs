@@ -54,13 +54,13 @@ impl<P: Provider> Client<P> {
                 .ok_or(CallbackError::MissingCode)?,
         );
 
-        let mut form: Vec<(&'static str, String)> = vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.secret().to_owned()),
-            ("redirect_uri", flow.redirect_uri.clone()),
+        let mut form: super::Form = vec![
+            ("grant_type".into(), "authorization_code".to_owned()),
+            ("code".into(), code.secret().to_owned()),
+            ("redirect_uri".into(), flow.redirect_uri.clone()),
         ];
         if let Some(verifier) = &flow.pkce_verifier {
-            form.push(("code_verifier", verifier.secret().to_owned()));
+            form.push(("code_verifier".into(), verifier.secret().to_owned()));
         }
         let tokens = self.token_request(form).await?;
         self.login_from(tokens, flow.nonce, flow.scope, None).await
@@ -75,11 +75,11 @@ impl<P: Provider> Client<P> {
         let refresh_token = login.refresh_token().ok_or_else(|| {
             ResponseError::new(EndpointKind::Token, "the login has no refresh token")
         })?;
-        let form: Vec<(&'static str, String)> = vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh_token.secret().to_owned()),
+        let form: super::Form = vec![
+            ("grant_type".into(), "refresh_token".to_owned()),
+            ("refresh_token".into(), refresh_token.secret().to_owned()),
             (
-                "scope",
+                "scope".into(),
                 login
                     .tokens
                     .scope
@@ -109,7 +109,7 @@ impl<P: Provider> Client<P> {
     }
 
     /// Posts to the token endpoint, authenticated, and parses the answer.
-    async fn token_request(&self, mut form: Vec<(&'static str, String)>) -> Result<Tokens, P> {
+    async fn token_request(&self, mut form: super::Form) -> Result<Tokens, P> {
         let endpoint = self.inner.resolver.endpoint(Endpoint::Token).await?;
         let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
         let request = authenticate(&self.inner, request, &mut form);

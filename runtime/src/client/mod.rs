@@ -46,10 +46,26 @@ pub trait Provider: Send + Sync + 'static {
         + Sync
         + 'static;
     /// The claims of its userinfo responses.
-    type UserInfo: DeserializeOwned + Clone + std::fmt::Debug + Send + Sync + 'static;
+    type UserInfo: DeserializeOwned
+        + serde::Serialize
+        + Clone
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static;
     /// The profile generated from the spec.
     const PROFILE: &'static ProviderProfile;
 }
+
+/// Visits every provider compiled into a crate (the `idspec` crate's
+/// `for_each_provider`), for code that works with any of them: the demo, tests.
+pub trait ProviderVisitor {
+    /// Called once per provider, with the text of the spec it was generated from.
+    fn visit<P: Provider>(&mut self, spec_yaml: &'static str);
+}
+
+/// A form body: parameter names are mostly the protocol's own, static ones.
+pub(crate) type Form = Vec<(std::borrow::Cow<'static, str>, String)>;
 
 /// The result type of client operations.
 pub type Result<T, P> = std::result::Result<T, crate::Error<<P as Provider>::ErrorCode>>;

@@ -54,25 +54,20 @@ impl<P: Provider> Client<P> {
         let verifier = (profile.pkce != PkceMode::None).then(PkceVerifier::generate);
         let scope = params.scopes().join(" ");
 
-        let mut form: Vec<(&'static str, String)> = vec![
-            ("response_type", "code".to_owned()),
-            ("redirect_uri", self.inner.redirect_uri.to_string()),
-            ("scope", scope.clone()),
-            ("state", state.secret().to_owned()),
+        let mut form: super::Form = vec![
+            ("response_type".into(), "code".to_owned()),
+            ("redirect_uri".into(), self.inner.redirect_uri.to_string()),
+            ("scope".into(), scope.clone()),
+            ("state".into(), state.secret().to_owned()),
         ];
         if let Some(nonce) = &nonce {
-            form.push(("nonce", nonce.secret().to_owned()));
+            form.push(("nonce".into(), nonce.secret().to_owned()));
         }
         if let Some(verifier) = &verifier {
-            form.push(("code_challenge", verifier.s256_challenge()));
-            form.push(("code_challenge_method", "S256".to_owned()));
+            form.push(("code_challenge".into(), verifier.s256_challenge()));
+            form.push(("code_challenge_method".into(), "S256".to_owned()));
         }
-        form.extend(
-            params
-                .params()
-                .iter()
-                .map(|(name, value)| (*name, value.clone())),
-        );
+        form.extend(params.params().iter().cloned());
 
         let mut url = self
             .inner
@@ -116,7 +111,7 @@ impl<P: Provider> Client<P> {
     }
 
     /// RFC 9126: posts the request, authenticated, and returns its `request_uri`.
-    async fn push(&self, mut form: Vec<(&'static str, String)>) -> Result<String, P> {
+    async fn push(&self, mut form: super::Form) -> Result<String, P> {
         let endpoint = self.inner.resolver.endpoint(Endpoint::Par).await?;
         let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
         let request = authenticate(&self.inner, request, &mut form);

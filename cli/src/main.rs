@@ -1,4 +1,9 @@
-//! `idspec`: check specs, generate code, print the schema, summarize clients.
+//! `idspec`: check specs, generate code, print the schema, summarize clients, run a
+//! provider's sandbox, and the demo that drives every generated client through its
+//! sandbox.
+
+mod demo;
+mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +18,9 @@ usage:
   idspec generate <spec> [--out DIR]  print the generated module, or write DIR/<id>.rs
   idspec schema [--out FILE]          print (or write) the JSON Schema of the spec language
   idspec summary <spec>...            check, generate, and describe each generated client
+  idspec sandbox <spec> [--port N]    run the provider's sandbox until Ctrl-C
+  idspec demo [<spec>...]             every provider's generated client through a full login and
+                                      its documented errors against its sandbox (all of specs/ by default)
 ";
 
 fn main() -> ExitCode {
@@ -22,6 +30,8 @@ fn main() -> ExitCode {
         Some("generate") => generate_cmd(&args[1..]),
         Some("schema") => schema_cmd(&args[1..]),
         Some("summary") => summary_cmd(&args[1..]),
+        Some("sandbox") => sandbox::run(&args[1..]),
+        Some("demo") => demo::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -65,7 +75,7 @@ fn check(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn option_value<'a>(
+pub(crate) fn option_value<'a>(
     args: &'a [String],
     flag: &str,
 ) -> Result<(Vec<&'a String>, Option<&'a String>), String> {
