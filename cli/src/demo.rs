@@ -13,11 +13,10 @@ use idspec::runtime::{
     AuthorizationParams, Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient, Provider,
     ProviderErrorCode, ProviderVisitor,
 };
-use idspec_codegen::model::{ClientAuthMethod as SpecAuth, Outcome, ParMode, Spec, Via};
+use idspec_codegen::model::{ClientAuthMethod as SpecAuth, Outcome, Spec};
 use idspec_codegen::ValidatedSpec;
-use idspec_sandbox::user_agent::{sign_in, Decision};
+use idspec_sandbox::user_agent::{authorization_request, sign_in, Decision};
 use idspec_sandbox::{Sandbox, SandboxClient, SandboxOptions};
-use serde_json::Value;
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start tokio: {e}"))?;
@@ -139,7 +138,7 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
         .unwrap_or_else(|| ("demo-user".to_owned(), "a person".to_owned()));
 
     // The happy path.
-    let request = request(spec, &approving.0);
+    let request = authorization_request(spec, &approving.0);
     let pushed = request.is_pushed();
     let start = client.start(request.clone()).await;
     let described = describe_request(&request, pushed);
@@ -315,62 +314,6 @@ fn steps_client<P: Provider>(
     }
 }
 
-/// An authorization request with every plain scope, and the login where the spec
-/// says the provider takes it (pushed, when that parameter is PAR-only).
-fn request(spec: &Spec, login: &str) -> AuthorizationParams {
-    let mut params = AuthorizationParams::new();
-    for wire in spec.scopes.keys() {
-        let scope = match wire.find('{') {
-            Some(open) => format!("{}DEMO", &wire[..open]),
-            None => wire.clone(),
-        };
-        params.add_scope(&scope);
-    }
-    let mut pushed = spec.par == ParMode::Required;
-    if let Some(hint) = spec.sandbox.as_ref().and_then(|s| s.login.as_ref()) {
-        let value = match &hint.pointer {
-            Some(pointer) => json_at(pointer, login).to_string(),
-            None => login.to_owned(),
-        };
-        let via = spec
-            .authorize
-            .as_ref()
-            .and_then(|a| a.params.get(&hint.param))
-            .map(|p| p.via);
-        pushed |= via == Some(Via::Par);
-        params.set(hint.param.clone(), value);
-    }
-    if pushed {
-        params.into_pushed()
-    } else {
-        params
-    }
-}
-
-/// The JSON value that has `value` at `pointer` and nothing else: `/hints/0/msisdn`
-/// → `{"hints":[{"msisdn": value}]}`.
-fn json_at(pointer: &str, value: &str) -> Value {
-    let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
-    tokens
-        .into_iter()
-        .rev()
-        .fold(
-            Value::String(value.to_owned()),
-            |inner, token| match token.parse::<usize>() {
-                Ok(index) => Value::Array(
-                    std::iter::repeat_n(Value::Null, index)
-                        .chain(std::iter::once(inner))
-                        .collect(),
-                ),
-                Err(_) => {
-                    let mut object = serde_json::Map::new();
-                    object.insert(token.replace("~1", "/").replace("~0", "~"), inner);
-                    Value::Object(object)
-                }
-            },
-        )
-}
-
 async fn provoke<P: Provider>(
     client: &Client<P>,
     spec: &Spec,
@@ -379,7 +322,7 @@ async fn provoke<P: Provider>(
     code: &str,
 ) -> Result<String, String> {
     let start = client
-        .start(request(spec, login))
+        .start(authorization_request(spec, login))
         .await
         .map_err(|e| describe_error(&e))?;
     let callback = sign_in(&start.url, login, decision)

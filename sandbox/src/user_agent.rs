@@ -2,6 +2,9 @@
 //! approves (or cancels) as a given user, the way a browser would. For tests and the
 //! demo; people use the page itself.
 
+use idspec_codegen::model::{ParMode, Spec, Via};
+use idspec_runtime::AuthorizationParams;
+use serde_json::Value;
 use url::Url;
 
 /// What the person does on the page.
@@ -124,4 +127,90 @@ fn text_of(html: &str) -> String {
         }
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An authorization request for any provider, from its spec: every plain scope (a
+/// parameterised one with the value `DEMO`), and `login` where the spec's sandbox
+/// section says the provider takes a login hint — pushed, when that parameter is
+/// PAR-only or the provider requires PAR.
+pub fn authorization_request(spec: &Spec, login: &str) -> AuthorizationParams {
+    let mut params = AuthorizationParams::new();
+    for wire in spec.scopes.keys() {
+        let scope = match wire.find('{') {
+            Some(open) => format!("{}DEMO", &wire[..open]),
+            None => wire.clone(),
+        };
+        params.add_scope(&scope);
+    }
+    let mut pushed = spec.par == ParMode::Required;
+    if let Some(hint) = spec.sandbox.as_ref().and_then(|s| s.login.as_ref()) {
+        let value = match &hint.pointer {
+            Some(pointer) => json_at(pointer, login).to_string(),
+            None => login.to_owned(),
+        };
+        let via = spec
+            .authorize
+            .as_ref()
+            .and_then(|a| a.params.get(&hint.param))
+            .map(|p| p.via);
+        pushed |= via == Some(Via::Par);
+        params.set(hint.param.clone(), value);
+    }
+    if pushed {
+        params.into_pushed()
+    } else {
+        params
+    }
+}
+
+/// The JSON value that has `value` at `pointer` and nothing else: `/hints/0/msisdn`
+/// → `{"hints":[{"msisdn": value}]}`.
+fn json_at(pointer: &str, value: &str) -> Value {
+    let tokens: Vec<&str> = pointer.split('/').skip(1).collect();
+    tokens
+        .into_iter()
+        .rev()
+        .fold(
+            Value::String(value.to_owned()),
+            |inner, token| match token.parse::<usize>() {
+                Ok(index) => Value::Array(
+                    std::iter::repeat_n(Value::Null, index)
+                        .chain(std::iter::once(inner))
+                        .collect(),
+                ),
+                Err(_) => {
+                    let mut object = serde_json::Map::new();
+                    object.insert(token.replace("~1", "/").replace("~0", "~"), inner);
+                    Value::Object(object)
+                }
+            },
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_pointers_build_the_smallest_document() {
+        assert_eq!(
+            json_at("/hints/0/msisdn", "+41").to_string(),
+            r#"{"hints":[{"msisdn":"+41"}]}"#
+        );
+        assert_eq!(json_at("/a~1b", "x").to_string(), r#"{"a/b":"x"}"#);
+        assert_eq!(json_at("/1", "x").to_string(), r#"[null,"x"]"#);
+    }
+
+    #[test]
+    fn pages_are_read_like_a_browser_would() {
+        let html = r#"<form id="login-form" method="post" action="/sandbox/interaction/a&amp;b">"#;
+        assert_eq!(
+            attribute_after(html, "id=\"login-form\"", "action").as_deref(),
+            Some("/sandbox/interaction/a&b")
+        );
+        assert_eq!(
+            text_of("<h1>Refused</h1><p>no  client</p>"),
+            "Refused no client"
+        );
+    }
 }
