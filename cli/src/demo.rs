@@ -366,7 +366,7 @@ fn describe_error<C: ProviderErrorCode>(error: &Error<C>) -> String {
             }
             text
         }
-        None => format!("{}", error.code()),
+        None => error.code().to_string(),
     };
     if let Some(message) = error.message() {
         let _ = write!(text, ": \"{message}\"");
