@@ -285,7 +285,7 @@ async fn private_key_jwt_encrypted_userinfo_and_revocation() {
     let revoke_assertion = setup
         .signing
         .sign(
-            &assertion_claims("pkj-client", &sandbox.issuer().to_owned(), "k2"),
+            &assertion_claims("pkj-client", sandbox.issuer(), "k2"),
             None,
         )
         .unwrap();
