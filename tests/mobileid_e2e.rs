@@ -3,8 +3,6 @@
 //! PAR with acr_values and login_hint, code exchange, ID token validation, userinfo
 //! (JSON and signed), refresh, and rejected requests decoded into typed errors.
 
-mod support;
-
 use idspec::mobileid::{
     test_users, Acr, Amr, AuthorizationRequest, Client, ErrorCode, Hint, LoginHint, Scope, UiLocale,
 };
@@ -12,7 +10,7 @@ use idspec::runtime::callback::CallbackError;
 use idspec::runtime::{
     ClientAuthMethod, Endpoints, Error, ErrorMetadata, HttpClient, OAuthErrorCode,
 };
-use support::{follow_to_redirect_uri, OpenIdProvider};
+use idspec_testkit::{follow_to_redirect_uri, OpenIdProvider};
 use url::Url;
 
 const REDIRECT_URI: &str = "https://rp.example.test/callback";

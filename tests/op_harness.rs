@@ -2,11 +2,9 @@
 //! Rust harness (tests/support). Raw reqwest on purpose: these check the
 //! harness, not idspec's runtime.
 
-mod support;
-
+use idspec_testkit::{follow_to_redirect_uri, OpenIdProvider};
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{follow_to_redirect_uri, OpenIdProvider};
 use url::Url;
 
 const REDIRECT_URI: &str = "https://rp.example.test/callback";

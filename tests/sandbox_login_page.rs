@@ -1,5 +1,5 @@
 //! The sandbox's login page in a real browser: headless Chromium, driven over
-//! WebDriver (`support::chromium`, which installs Debian's Chromium on first use).
+//! WebDriver (`chromium`, tests/chromium/mod.rs, which installs Debian's Chromium on first use).
 //!
 //! A person types a phone number and approves, picks a scripted user, or
 //! cancels; the generated Mobile ID client completes each callback. The
@@ -7,19 +7,15 @@
 //! browser ends on its error page, whose URL is the callback the relying
 //! party would have received.
 
-// This binary uses only `support::chromium`.
-#[allow(dead_code)]
-mod support;
-
 use std::time::Duration;
 
 use idspec::mobileid::{
     test_users, AuthorizationRequest, Client, ErrorCode, Hint, LoginHint, Scope,
 };
-use idspec::runtime::{Endpoints, Error, ErrorMetadata, HttpClient, OAuthErrorCode};
+use idspec::runtime::{Endpoints, Error, HttpClient, OAuthErrorCode};
 use idspec_codegen::ValidatedSpec;
 use idspec_sandbox::{Sandbox, SandboxOptions};
-use support::chromium::Browser;
+use idspec_testkit::chromium::Browser;
 use url::Url;
 
 const REDIRECT_URI: &str = "https://rp.example.test/callback";
@@ -237,6 +233,13 @@ async fn the_page_names_the_provider_prefills_the_hint_and_lists_every_scripted_
         }
     }
 
+    // The whole page in the screenshot: the window as tall as the document.
+    let height = browser
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .as_u64()
+        .expect("the document's height");
+    browser.set_window_size(1024, height as u32 + 160).await;
     let screenshot = browser.screenshot_png().await;
     let path = concat!(env!("CARGO_TARGET_TMPDIR"), "/sandbox-login-page.png");
     std::fs::write(path, &screenshot).unwrap_or_else(|err| panic!("writing {path}: {err}"));

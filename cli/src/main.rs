@@ -3,6 +3,7 @@
 //! sandbox.
 
 mod demo;
+mod login;
 mod sandbox;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ usage:
   idspec sandbox <spec> [--port N]    run the provider's sandbox until Ctrl-C
   idspec demo [<spec>...]             every provider's generated client through a full login and
                                       its documented errors against its sandbox (all of specs/ by default)
+  idspec login --spec <spec> ...      a real login from the terminal (idspec login --help)
 ";
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("summary") => summary_cmd(&args[1..]),
         Some("sandbox") => sandbox::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
+        Some("login") => login::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -40,9 +40,12 @@ pub enum ConfigError {
     /// The provider does not allow this client authentication method.
     #[error("the provider does not allow client authentication {0}")]
     ClientAuthNotAllowed(&'static str),
-    /// The method is allowed by the provider but this runtime cannot perform it yet.
-    #[error("client authentication {0} is not supported by this version of idspec")]
-    ClientAuthUnsupported(&'static str),
+    /// A request object cannot be encrypted as asked.
+    #[error("the request object cannot be encrypted: {0}")]
+    RequestObjectEncryption(&'static str),
+    /// Request objects are asked for, but the provider's spec has none.
+    #[error("the provider's spec does not take request objects")]
+    RequestObjectUnsupported,
 }
 
 impl crate::ErrorMetadata for ConfigError {
@@ -55,7 +58,8 @@ impl crate::ErrorMetadata for ConfigError {
             Self::MissingEndpoint(_) => "missing_endpoint",
             Self::ClientAuth { .. } => "client_auth_incomplete",
             Self::ClientAuthNotAllowed(_) => "client_auth_not_allowed",
-            Self::ClientAuthUnsupported(_) => "client_auth_unsupported",
+            Self::RequestObjectEncryption(_) => "request_object_encryption",
+            Self::RequestObjectUnsupported => "request_object_unsupported",
         }
     }
     fn message(&self) -> Option<&str> {
@@ -73,7 +77,10 @@ impl crate::ErrorMetadata for ConfigError {
             Self::ClientAuthNotAllowed(_) => {
                 "choose a client authentication method the provider allows"
             }
-            Self::ClientAuthUnsupported(_) => "use client_secret_basic or client_secret_post",
+            Self::RequestObjectEncryption(_) => {
+                "check the provider's JWKS and the spec's request object encryption"
+            }
+            Self::RequestObjectUnsupported => "send the request without a request object",
         })
     }
 }

@@ -287,11 +287,34 @@ impl<C: ProviderErrorCode> fmt::Display for ProviderError<C> {
 
 impl<C: ProviderErrorCode> std::error::Error for ProviderError<C> {}
 
+/// What is wrong with a response that does not have the shape the protocol requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseProblem {
+    /// A non-success status without a provider error in the body.
+    Status,
+    /// The body is not JSON (or not the JWT) the endpoint answers with.
+    NotJson,
+    /// The JSON lacks a required member, or a member has the wrong type.
+    Shape,
+    /// A response format the provider's spec does not allow (a plain JSON userinfo
+    /// where the spec requires it signed, say).
+    FormatNotAllowed,
+    /// The userinfo response is about another user than the ID token (OpenID
+    /// Connect Core 5.3.4: a token substitution).
+    SubjectMismatch,
+    /// A signed response names another issuer.
+    IssuerMismatch,
+    /// A signed response names another audience.
+    AudienceMismatch,
+}
+
 /// A response that does not have the shape the protocol requires.
 #[derive(Debug, thiserror::Error)]
 #[error("the {endpoint} response is malformed: {reason}")]
 pub struct ResponseError {
     pub(crate) endpoint: EndpointKind,
+    pub(crate) problem: ResponseProblem,
     pub(crate) reason: String,
     pub(crate) raw: Option<Box<RawResponse>>,
 }
@@ -300,13 +323,26 @@ impl ResponseError {
     pub(crate) fn new(endpoint: EndpointKind, reason: impl Into<String>) -> Self {
         Self {
             endpoint,
+            problem: ResponseProblem::Shape,
             reason: reason.into(),
             raw: None,
         }
     }
+    pub(crate) fn with_problem(mut self, problem: ResponseProblem) -> Self {
+        self.problem = problem;
+        self
+    }
     pub(crate) fn with_raw(mut self, raw: RawResponse) -> Self {
         self.raw = Some(Box::new(raw));
         self
+    }
+    /// The endpoint that answered.
+    pub fn endpoint(&self) -> EndpointKind {
+        self.endpoint
+    }
+    /// What is wrong.
+    pub fn problem(&self) -> ResponseProblem {
+        self.problem
     }
     /// The response, when there was one.
     pub fn raw(&self) -> Option<&RawResponse> {
@@ -354,6 +390,21 @@ impl<C: ProviderErrorCode> From<ProviderError<C>> for Error<C> {
 }
 
 impl<C: ProviderErrorCode> Error<C> {
+    /// Whether trying the same call again later may succeed: the flow store was
+    /// unavailable or slow, the provider timed out or answered
+    /// `temporarily_unavailable` / `server_error`.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Store(error) => error.retryable(),
+            Self::Http(HttpError::Timeout { .. } | HttpError::Transport { .. }) => true,
+            Self::Provider(error) => matches!(
+                error.oauth_error(),
+                Some(OAuthErrorCode::TemporarilyUnavailable | OAuthErrorCode::ServerError)
+            ),
+            _ => false,
+        }
+    }
+
     /// The provider's error, when the provider reported one.
     pub fn provider_error(&self) -> Option<&ProviderError<C>> {
         match self {
@@ -391,7 +442,14 @@ impl<C: ProviderErrorCode> Error<C> {
 
 impl ErrorMetadata for ResponseError {
     fn code(&self) -> &str {
-        "malformed_response"
+        match self.problem {
+            ResponseProblem::Status => "unexpected_status",
+            ResponseProblem::NotJson | ResponseProblem::Shape => "malformed_response",
+            ResponseProblem::FormatNotAllowed => "response_format_not_allowed",
+            ResponseProblem::SubjectMismatch => "subject_mismatch",
+            ResponseProblem::IssuerMismatch => "response_issuer_mismatch",
+            ResponseProblem::AudienceMismatch => "response_audience_mismatch",
+        }
     }
     fn message(&self) -> Option<&str> {
         Some(&self.reason)

@@ -7,11 +7,14 @@
 #![warn(missing_docs)]
 
 pub mod callback;
+pub mod claims_request;
 pub mod client;
 pub mod config;
 pub mod dialect;
 pub mod discovery;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod http;
 pub mod id_token;
 pub mod jose;
@@ -23,24 +26,27 @@ pub mod secret;
 pub mod store;
 pub mod values;
 
+pub use claims_request::{ClaimRequest, ClaimsRequest};
 pub use client::{
     AuthorizationStart, Client, ClientBuilder, Login, Provider, ProviderVisitor, Tokens,
 };
 pub use config::ConfigError;
 pub use error::{
     Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError, ProviderErrorCode,
-    RawResponse,
+    RawResponse, ResponseProblem,
 };
 pub use http::HttpClient;
-pub use params::{AuthorizationParams, Channel, FrontChannel, Pushed};
+pub use params::{AuthorizationParams, Channel, FrontChannel, Pushed, RequestObject};
 pub use profile::{
     ClientAuthMethod, Endpoints, EnvironmentConfig, EnvironmentKind, ErrorDialect, ErrorFields,
-    Family, HttpMethod, ParMode, PkceMode, ProviderProfile, Target, TokenPlacement, UserinfoFormat,
-    UserinfoProfile,
+    Family, HttpMethod, ParMode, PkceMode, ProviderProfile, RequestObjectProfile, Target,
+    TokenPlacement, UserinfoFormat, UserinfoProfile,
 };
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, Jwt, Nonce, PkceVerifier, RefreshToken, State,
 };
+#[cfg(feature = "redis")]
+pub use store::RedisFlowStore;
 pub use store::{FlowStore, MemoryFlowStore, PendingFlow};
 pub use values::{Audience, Base64Data, NoIdToken, ScopeValue, UnknownValue};
 

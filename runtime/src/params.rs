@@ -35,12 +35,24 @@ impl Channel for Pushed {
     const PUSHED: bool = true;
 }
 
+/// How the authorization request travels as a request object (RFC 9101).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestObject {
+    /// A JWT signed with the relying party's key (or, where the provider's spec
+    /// allows HMAC, its client secret).
+    Signed,
+    /// Signed, then encrypted to the provider's published encryption key (a nested JWT).
+    SignedEncrypted,
+}
+
 /// The provider-specific part of an authorization request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthorizationParams {
     scopes: Vec<String>,
     params: Vec<(Cow<'static, str>, String)>,
     pushed: bool,
+    request_object: Option<RequestObject>,
 }
 
 impl AuthorizationParams {
@@ -83,6 +95,16 @@ impl AuthorizationParams {
     /// Whether the request is to be pushed.
     pub fn is_pushed(&self) -> bool {
         self.pushed
+    }
+
+    /// Sends the whole request as a request object.
+    pub fn set_request_object(&mut self, mode: RequestObject) {
+        self.request_object = Some(mode);
+    }
+
+    /// Whether, and how, the request travels as a request object.
+    pub fn request_object(&self) -> Option<RequestObject> {
+        self.request_object
     }
 }
 

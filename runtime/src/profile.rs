@@ -6,7 +6,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::ConfigError;
-use crate::jose::SigningAlg;
+use crate::jose::{JweAlgorithms, SigningAlg};
 
 /// The protocol family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +113,19 @@ pub struct UserinfoProfile {
     pub formats: &'static [UserinfoFormat],
     /// Allowed signing algorithms for signed responses.
     pub signing: &'static [SigningAlg],
+    /// Allowed encryption of signed-then-encrypted responses.
+    pub encryption: Option<JweAlgorithms>,
+}
+
+/// Request objects (RFC 9101) as the provider takes them.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestObjectProfile {
+    /// Signing algorithms the provider accepts.
+    pub signing: &'static [SigningAlg],
+    /// Encryption the provider accepts, when it decrypts request objects.
+    pub encryption: Option<JweAlgorithms>,
+    /// Members every request object carries with a fixed value.
+    pub fixed: &'static [(&'static str, &'static str)],
 }
 
 /// Where an error's members sit.
@@ -168,6 +181,10 @@ pub struct ProviderProfile {
     pub response_iss: bool,
     /// Allowed ID token signing algorithms.
     pub id_token_signing: &'static [SigningAlg],
+    /// Allowed ID token encryption, when the provider encrypts ID tokens.
+    pub id_token_encryption: Option<JweAlgorithms>,
+    /// Request objects, when the provider takes them.
+    pub request_object: Option<RequestObjectProfile>,
     /// The userinfo endpoint, if any.
     pub userinfo: Option<UserinfoProfile>,
     /// The error dialect.

@@ -17,6 +17,7 @@ pub(crate) fn login_page(
     action: &str,
     client_id: &str,
     suggested_login: Option<&str>,
+    problem: Option<&str>,
 ) -> String {
     let name = escape(&spec.name);
     let sandbox = spec.sandbox.as_ref();
@@ -34,9 +35,9 @@ pub(crate) fn login_page(
             Outcome::Error(code) => format!("fails with {code}"),
         };
         users.push_str(&format!(
-            "<li><button class=\"user\" type=\"submit\" name=\"login_as\" value=\"{login}\">\
-             <strong>{constant}</strong> <code>{login}</code></button> \
-             <span class=\"doc\">{doc} ({outcome})</span></li>\n",
+            "<li><button class=\"user\" type=\"submit\" name=\"login_as\" value=\"{login}\" formnovalidate>\
+             <strong>{constant}</strong> <code>{login}</code> \
+             <span class=\"doc\">{doc} ({outcome})</span></button></li>\n",
             login = escape(&user.login),
             constant = escape(&user.name),
             doc = escape(user.doc.as_deref().unwrap_or("")),
@@ -71,12 +72,13 @@ label {{ display: block; font-weight: 600; margin: 1rem 0 .25rem; }}
 input {{ font-size: 1.1rem; padding: .4rem; width: 100%; box-sizing: border-box; }}
 .actions {{ margin: 1rem 0 2rem; display: flex; gap: .5rem; }}
 button {{ font-size: 1rem; padding: .4rem .9rem; cursor: pointer; }}
-#approve {{ background: #0b6; color: white; border: 0; }}
+#approve {{ background: #067a3e; color: white; border: 0; }}
 #cancel {{ background: #eee; border: 1px solid #bbb; }}
 ul {{ list-style: none; padding: 0; }}
 li {{ margin: .35rem 0; }}
-.user {{ background: #f4f7ff; border: 1px solid #9ab; }}
-.doc {{ color: #555; font-size: .9rem; }}
+.user {{ background: #f4f7ff; border: 1px solid #9ab; text-align: left; width: 100%; }}
+.doc {{ display: block; color: #444; font-size: .9rem; }}
+.problem {{ color: #a00; font-weight: 600; }}
 </style>
 </head>
 <body>
@@ -85,11 +87,11 @@ li {{ margin: .35rem 0; }}
 <p>A simulated provider (idspec sandbox). Client <code>{client}</code> asks you to sign in.</p>
 </header>
 <form id="login-form" method="post" action="{action}">
-<label for="login">{label}</label>
-<input id="login" name="login" value="{value}" autocomplete="off">
+{problem}<label for="login">{label}</label>
+<input id="login" name="login" value="{value}" autocomplete="off" required autofocus>
 <div class="actions">
 <button id="approve" type="submit" name="decision" value="approve">Approve</button>
-<button id="cancel" type="submit" name="decision" value="cancel">Cancel</button>
+<button id="cancel" type="submit" name="decision" value="cancel" formnovalidate>Cancel</button>
 </div>
 <h2>Scripted test users</h2>
 <ul id="users">
@@ -101,5 +103,8 @@ li {{ margin: .35rem 0; }}
 "#,
         client = escape(client_id),
         action = escape(action),
+        problem = problem
+            .map(|p| format!("<p class=\"problem\" role=\"alert\">{}</p>\n", escape(p)))
+            .unwrap_or_default(),
     )
 }

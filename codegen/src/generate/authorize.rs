@@ -48,6 +48,30 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             _ => any_channel.push(setter),
         }
     }
+    if spec.request_object.is_some() {
+        any_channel.push(quote! {
+            /// Sends the whole request as a request object (RFC 9101): signed with the
+            /// relying party's key, or signed and then encrypted to the provider.
+            pub fn request_object(mut self, mode: #rt::RequestObject) -> Self {
+                self.params.set_request_object(mode);
+                self
+            }
+        });
+    }
+    if let Some(claims) = &spec.claims_parameter {
+        let setter = quote! {
+            /// Sets `claims` (OpenID Connect Core 5.5): the claims to deliver in the ID
+            /// token and from userinfo, and which of them are essential.
+            pub fn claims(mut self, claims: #rt::ClaimsRequest) -> Self {
+                self.params.set("claims", claims.to_json().to_string());
+                self
+            }
+        };
+        match claims.via {
+            Via::Par => pushed_only.push(setter),
+            _ => any_channel.push(setter),
+        }
+    }
     let mut required_scope_args = Vec::new();
     let mut required_scope_sets = Vec::new();
     for (wire, scope) in &spec.scopes {

@@ -46,6 +46,26 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         let algs = algs.iter().map(|alg| format_ident!("{}", alg));
         quote!(&[#(#rt::jose::SigningAlg::#algs),*])
     };
+    let jwe = |spec: Option<&crate::model::JweSpec>| match spec {
+        Some(jwe) => {
+            let (alg, enc) = (&jwe.alg, &jwe.enc);
+            quote!(Some(#rt::jose::JweAlgorithms { alg: &[#(#alg),*], enc: &[#(#enc),*] }))
+        }
+        None => quote!(None),
+    };
+    let id_token_encryption = jwe(spec.id_token.as_ref().and_then(|t| t.encryption.as_ref()));
+    let request_object = match &spec.request_object {
+        Some(request_object) => {
+            let signing = algs(&request_object.signing);
+            let encryption = jwe(request_object.encryption.as_ref());
+            let fixed = request_object
+                .fixed
+                .iter()
+                .map(|(name, value)| quote!((#name, #value)));
+            quote!(Some(#rt::RequestObjectProfile { signing: #signing, encryption: #encryption, fixed: &[#(#fixed),*] }))
+        }
+        None => quote!(None),
+    };
     let id_token_signing = algs(
         spec.id_token
             .as_ref()
@@ -70,7 +90,14 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
                 UserinfoFormat::SignedEncrypted => quote!(#rt::UserinfoFormat::SignedEncrypted),
             });
             let signing = algs(&userinfo.signing);
-            quote!(Some(#rt::UserinfoProfile { method: #method, token: #token, formats: &[#(#formats),*], signing: #signing }))
+            let encryption = jwe(userinfo.encryption.as_ref());
+            quote!(Some(#rt::UserinfoProfile {
+                method: #method,
+                token: #token,
+                formats: &[#(#formats),*],
+                signing: #signing,
+                encryption: #encryption,
+            }))
         }
         None => quote!(None),
     };
@@ -125,6 +152,8 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             par: #par,
             response_iss: #response_iss,
             id_token_signing: #id_token_signing,
+            id_token_encryption: #id_token_encryption,
+            request_object: #request_object,
             userinfo: #userinfo,
             errors: #rt::ErrorDialect { body: #body, redirect: #redirect, detail: #detail },
             expires_in_accepts_string: #expires_in_accepts_string,

@@ -271,6 +271,19 @@ fn object_struct(
             });
         }
     }
+    // Where nothing is required, `new()` takes nothing: `Default` as well, as
+    // clippy and users expect.
+    let default_impl = if required_params.is_empty() {
+        quote! {
+            impl Default for #ident {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, #rt::serde::Serialize, #rt::serde::Deserialize)]
@@ -294,6 +307,8 @@ fn object_struct(
 
             #(#setters)*
         }
+
+        #default_impl
     }
 }
 

@@ -47,7 +47,8 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
                 ),
             ));
         }
-        if matches!(spec.family, Family::Oidc | Family::Oauth2) {
+        // With a discovery document, endpoints the spec leaves out come from it.
+        if matches!(spec.family, Family::Oidc | Family::Oauth2) && env.discovery.is_none() {
             for (endpoint, present) in [
                 ("authorization", env.endpoints.authorization.is_some()),
                 ("token", env.endpoints.token.is_some()),
@@ -57,7 +58,7 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
                 }
             }
         }
-        if spec.par != ParMode::None && env.endpoints.par.is_none() {
+        if spec.par != ParMode::None && env.endpoints.par.is_none() && env.discovery.is_none() {
             out.push(reporter.at(
                 DiagnosticClass::Inconsistent,
                 &path.key("endpoints"),

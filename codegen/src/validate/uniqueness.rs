@@ -20,6 +20,7 @@ const RESERVED_SETTERS: &[&str] = &[
     "redirect_uri",
     "build",
     "into_params",
+    "request_object",
 ];
 
 pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>) {

@@ -8,7 +8,8 @@ use super::resolve::Resolver;
 use super::{Client, Inner, Provider};
 use crate::config::ConfigError;
 use crate::http::HttpClient;
-use crate::profile::{ClientAuthMethod, Endpoints, Target};
+use crate::jose::RelyingPartyKeys;
+use crate::profile::{ClientAuthMethod, Endpoints, Target, TokenPlacement};
 use crate::secret::ClientSecret;
 use crate::store::{FlowStore, MemoryFlowStore};
 
@@ -27,6 +28,9 @@ pub struct ClientBuilder<P: Provider> {
     http: Option<HttpClient>,
     store: Option<Arc<dyn FlowStore>>,
     clock_skew: Duration,
+    keys: RelyingPartyKeys,
+    userinfo_token: Option<TokenPlacement>,
+    jwks_refetch_interval: Option<Duration>,
     provider: PhantomData<fn() -> P>,
 }
 
@@ -41,8 +45,33 @@ impl<P: Provider> ClientBuilder<P> {
             http: None,
             store: None,
             clock_skew: Duration::from_secs(60),
+            keys: RelyingPartyKeys::new(),
+            userinfo_token: None,
+            jwks_refetch_interval: None,
             provider: PhantomData,
         }
+    }
+
+    /// The relying party's keys: for `private_key_jwt`, signed request objects, and
+    /// decrypting encrypted ID tokens and userinfo responses.
+    pub fn keys(mut self, keys: RelyingPartyKeys) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Where the access token goes at userinfo, when it differs from the spec's
+    /// (a provider that takes it in the form body as well, RFC 6750 2.2).
+    pub fn userinfo_token(mut self, placement: TokenPlacement) -> Self {
+        self.userinfo_token = Some(placement);
+        self
+    }
+
+    /// How often the provider's JWKS may be refetched for an unknown `kid` (15 s by
+    /// default): shorter lets a key rotation be picked up sooner, at the cost of
+    /// letting forged `kid`s cause more fetches.
+    pub fn jwks_refetch_interval(mut self, interval: Duration) -> Self {
+        self.jwks_refetch_interval = Some(interval);
+        self
     }
 
     /// The client id the provider assigned.
@@ -116,10 +145,28 @@ impl<P: Provider> ClientBuilder<P> {
                     });
                 }
             }
-            ClientAuthMethod::None => {}
-            ClientAuthMethod::ClientSecretJwt | ClientAuthMethod::PrivateKeyJwt => {
-                return Err(ConfigError::ClientAuthUnsupported(client_auth.as_str()));
+            ClientAuthMethod::ClientSecretJwt => {
+                if self
+                    .client_secret
+                    .as_ref()
+                    .is_none_or(|s| s.secret().len() < 32)
+                {
+                    // HS256 needs a key at least as long as its hash (RFC 7518 3.2).
+                    return Err(ConfigError::ClientAuth {
+                        method: client_auth.as_str(),
+                        needs: "a client secret of at least 32 bytes",
+                    });
+                }
             }
+            ClientAuthMethod::PrivateKeyJwt => {
+                if self.keys.signing_key().is_none() {
+                    return Err(ConfigError::ClientAuth {
+                        method: client_auth.as_str(),
+                        needs: "a signing key (ClientBuilder::keys)",
+                    });
+                }
+            }
+            ClientAuthMethod::None => {}
         }
         let http = match self.http {
             Some(http) => http,
@@ -146,7 +193,7 @@ impl<P: Provider> ClientBuilder<P> {
         if profile.is_openid() && endpoints.issuer.is_none() {
             return Err(ConfigError::MissingEndpoint("issuer"));
         }
-        let resolver = Resolver::new(http.clone(), endpoints);
+        let resolver = Resolver::new(http.clone(), endpoints, self.jwks_refetch_interval);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -154,11 +201,13 @@ impl<P: Provider> ClientBuilder<P> {
                 client_id,
                 client_secret: self.client_secret,
                 client_auth,
+                keys: self.keys,
                 redirect_uri,
                 store: self
                     .store
                     .unwrap_or_else(|| Arc::new(MemoryFlowStore::new())),
                 clock_skew: self.clock_skew,
+                userinfo_token: self.userinfo_token,
             }),
             provider: PhantomData,
         })
@@ -191,6 +240,8 @@ mod tests {
         par: ParMode::None,
         response_iss: false,
         id_token_signing: &[],
+        id_token_encryption: None,
+        request_object: None,
         userinfo: None,
         errors: ErrorDialect {
             body: ErrorFields::OAUTH,

@@ -23,8 +23,33 @@ impl<P: Provider> Client<P> {
     /// nonce, at_hash).
     #[tracing::instrument(name = "idspec.complete", skip_all, fields(provider = P::PROFILE.id))]
     pub async fn complete(&self, callback: &str) -> Result<Login<P>, P> {
+        self.complete_checked(None, callback).await
+    }
+
+    /// Completes a login, checking first that the callback's `state` is the one the
+    /// relying party kept in this user's session (a cookie set when the login
+    /// started), in constant time. This binds the callback to the browser that
+    /// started the login: a code and state injected from another session is refused
+    /// before anything is exchanged. Prefer it to [`Client::complete`] whenever the
+    /// relying party has a session.
+    #[tracing::instrument(name = "idspec.complete", skip_all, fields(provider = P::PROFILE.id))]
+    pub async fn complete_for(&self, expected: &State, callback: &str) -> Result<Login<P>, P> {
+        self.complete_checked(Some(expected), callback).await
+    }
+
+    async fn complete_checked(
+        &self,
+        expected: Option<&State>,
+        callback: &str,
+    ) -> Result<Login<P>, P> {
         let params = parse_callback(callback)?;
         let state = params.get("state").ok_or(CallbackError::MissingState)?;
+        if let Some(expected) = expected {
+            use subtle::ConstantTimeEq as _;
+            if !bool::from(state.as_bytes().ct_eq(expected.secret().as_bytes())) {
+                return Err(CallbackError::StateMismatch.into());
+            }
+        }
         let flow = self
             .inner
             .store
@@ -112,7 +137,7 @@ impl<P: Provider> Client<P> {
     async fn token_request(&self, mut form: super::Form) -> Result<Tokens, P> {
         let endpoint = self.inner.resolver.endpoint(Endpoint::Token).await?;
         let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
-        let request = authenticate(&self.inner, request, &mut form);
+        let request = authenticate(&self.inner, request, &mut form, endpoint.as_str())?;
         let raw = self
             .inner
             .http
@@ -127,6 +152,7 @@ impl<P: Provider> Client<P> {
                         EndpointKind::Token,
                         format!("HTTP status {}", raw.status),
                     )
+                    .with_problem(crate::error::ResponseProblem::Status)
                     .with_raw(raw)
                     .into(),
                 },
@@ -183,8 +209,15 @@ impl<P: Provider> Client<P> {
             expect = expect.with_expected_subject(subject);
         }
         let jwks = self.inner.resolver.jwks().await?;
+        // An encrypted ID token is a nested JWT: decrypted with the relying party's
+        // keys, then validated like any other.
+        // Whatever is wrong with it, a rejected ID token is an ID token error.
+        let signed = self
+            .decrypt_nested(id_token.secret(), profile.id_token_encryption)
+            .map_err(crate::id_token::IdTokenError::Jose)?;
+        let signed = crate::secret::Jwt::new(signed);
         let validated =
-            validate_id_token(jwks, id_token, &expect, self.inner.client_secret.as_ref()).await?;
+            validate_id_token(jwks, &signed, &expect, self.inner.client_secret.as_ref()).await?;
         let claims = validated.claims_as::<P::IdTokenClaims>().map_err(|_| {
             // serde's message could quote a claim value: personal data stays out.
             ResponseError::new(
@@ -221,6 +254,30 @@ fn parse_callback(callback: &str) -> std::result::Result<HashMap<String, String>
         }
     }
     Ok(params)
+}
+
+impl<P: Provider> Client<P> {
+    /// The signed JWT inside `compact`: itself when it is a JWS, its decrypted
+    /// content when it is a JWE the spec allows.
+    pub(super) fn decrypt_nested(
+        &self,
+        compact: &str,
+        allowed: Option<crate::jose::JweAlgorithms>,
+    ) -> std::result::Result<String, crate::jose::JoseError> {
+        if !crate::jose::is_jwe(compact) {
+            return Ok(compact.to_owned());
+        }
+        let allowed = allowed.ok_or(crate::jose::JoseError::Encrypted)?;
+        let plaintext = crate::jose::decrypt(
+            compact,
+            &allowed,
+            &self.inner.keys,
+            self.inner.client_secret.as_ref(),
+        )?;
+        String::from_utf8(plaintext).map_err(|_| crate::jose::JoseError::Malformed {
+            reason: "the decrypted content is not a JWT",
+        })
+    }
 }
 
 #[cfg(test)]

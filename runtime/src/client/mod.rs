@@ -8,6 +8,7 @@
 mod builder;
 mod client_auth;
 mod complete;
+mod request_object;
 mod resolve;
 mod start;
 mod tokens;
@@ -102,9 +103,11 @@ struct Inner {
     client_id: String,
     client_secret: Option<ClientSecret>,
     client_auth: ClientAuthMethod,
+    keys: crate::jose::RelyingPartyKeys,
     redirect_uri: url::Url,
     store: Arc<dyn FlowStore>,
     clock_skew: Duration,
+    userinfo_token: Option<crate::profile::TokenPlacement>,
 }
 
 impl<P: Provider> Client<P> {

@@ -39,10 +39,15 @@ pub(super) struct Resolver {
     endpoints: Endpoints,
     discovery: Option<DiscoveryCache>,
     jwks: OnceCell<JwksCache>,
+    jwks_refetch_interval: Option<std::time::Duration>,
 }
 
 impl Resolver {
-    pub(super) fn new(http: HttpClient, endpoints: Endpoints) -> Self {
+    pub(super) fn new(
+        http: HttpClient,
+        endpoints: Endpoints,
+        jwks_refetch_interval: Option<std::time::Duration>,
+    ) -> Self {
         let discovery = match (&endpoints.discovery, &endpoints.issuer) {
             (Some(url), Some(issuer)) => Some(DiscoveryCache::new(
                 http.clone(),
@@ -56,6 +61,7 @@ impl Resolver {
             endpoints,
             discovery,
             jwks: OnceCell::new(),
+            jwks_refetch_interval,
         }
     }
 
@@ -113,7 +119,13 @@ impl Resolver {
         self.http.check_url("jwks", &uri)?;
         Ok(self
             .jwks
-            .get_or_init(|| async { JwksCache::new(self.http.clone(), uri) })
+            .get_or_init(|| async {
+                let cache = JwksCache::new(self.http.clone(), uri);
+                match self.jwks_refetch_interval {
+                    Some(interval) => cache.min_refetch_interval(interval),
+                    None => cache,
+                }
+            })
             .await)
     }
 }

@@ -68,6 +68,9 @@ impl<P: Provider> Client<P> {
             form.push(("code_challenge_method".into(), "S256".to_owned()));
         }
         form.extend(params.params().iter().cloned());
+        if let Some(mode) = params.request_object() {
+            form = self.as_request_object(mode, form).await?;
+        }
 
         let mut url = self
             .inner
@@ -110,11 +113,51 @@ impl<P: Provider> Client<P> {
         Ok(AuthorizationStart { url, state })
     }
 
+    /// Replaces the request's parameters with a request object carrying them all.
+    /// `response_type` and `scope` stay outside too, as OpenID Connect Core 6.1 asks.
+    async fn as_request_object(
+        &self,
+        mode: crate::params::RequestObject,
+        form: super::Form,
+    ) -> Result<super::Form, P> {
+        let profile = self
+            .profile()
+            .request_object
+            .ok_or(crate::config::ConfigError::RequestObjectUnsupported)?;
+        let issuer = self
+            .inner
+            .resolver
+            .issuer()
+            .ok_or(crate::config::ConfigError::MissingEndpoint("issuer"))?;
+        let provider_keys = self.inner.resolver.jwks().await?;
+        let object =
+            super::request_object::build(&self.inner, &profile, mode, &form, issuer, provider_keys)
+                .await?;
+        let outside = |name: &str| {
+            form.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        Ok(vec![
+            ("response_type".into(), outside("response_type")),
+            ("scope".into(), outside("scope")),
+            ("request".into(), object),
+        ])
+    }
+
     /// RFC 9126: posts the request, authenticated, and returns its `request_uri`.
     async fn push(&self, mut form: super::Form) -> Result<String, P> {
         let endpoint = self.inner.resolver.endpoint(Endpoint::Par).await?;
         let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
-        let request = authenticate(&self.inner, request, &mut form);
+        // RFC 9126 2: the issuer is an audience the provider must accept at PAR.
+        let audience = self
+            .inner
+            .resolver
+            .issuer()
+            .map(str::to_owned)
+            .unwrap_or_else(|| endpoint.to_string());
+        let request = authenticate(&self.inner, request, &mut form, &audience)?;
         let raw = self
             .inner
             .http
@@ -133,6 +176,7 @@ impl<P: Provider> Client<P> {
                         EndpointKind::PushedAuthorization,
                         format!("HTTP status {}", raw.status),
                     )
+                    .with_problem(crate::error::ResponseProblem::Status)
                     .with_raw(raw)
                     .into(),
                 },
@@ -143,6 +187,7 @@ impl<P: Provider> Client<P> {
                 EndpointKind::PushedAuthorization,
                 format!("not a PAR response ({:?} error)", e.classify()),
             )
+            .with_problem(crate::error::ResponseProblem::NotJson)
             .with_raw(raw.clone())
         })?;
         if response.request_uri.is_empty() {

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::Provider;
-use crate::error::{EndpointKind, ResponseError};
+use crate::error::{EndpointKind, ResponseError, ResponseProblem};
 use crate::secret::{AccessToken, Jwt, Nonce, RefreshToken};
 use crate::RawResponse;
 
@@ -67,7 +67,15 @@ impl Tokens {
         let wire: Wire = serde_json::from_slice(&raw.body)
             // The serde message can quote a value from the body, and the body holds
             // tokens: only the category of the problem is kept.
-            .map_err(|e| malformed(format!("not a token response ({:?} error)", e.classify())))?;
+            .map_err(|e| {
+                let problem = if e.is_syntax() || e.is_eof() {
+                    ResponseProblem::NotJson
+                } else {
+                    ResponseProblem::Shape
+                };
+                malformed(format!("not a token response ({:?} error)", e.classify()))
+                    .with_problem(problem)
+            })?;
         if !wire.token_type.eq_ignore_ascii_case("bearer") {
             return Err(malformed(format!(
                 "token_type `{}` is not Bearer",

@@ -8,7 +8,7 @@ use super::tokens::Login;
 use super::{Client, Provider, Result};
 use crate::config::ConfigError;
 use crate::dialect;
-use crate::error::{EndpointKind, ResponseError};
+use crate::error::{EndpointKind, ResponseError, ResponseProblem};
 use crate::jose::verify_jws;
 use crate::profile::{HttpMethod, TokenPlacement, UserinfoFormat};
 use crate::secret::AccessToken;
@@ -35,11 +35,13 @@ impl<P: Provider> Client<P> {
             .userinfo
             .ok_or(ConfigError::MissingEndpoint("userinfo"))?;
         let mut endpoint = self.inner.resolver.endpoint(Endpoint::Userinfo).await?;
-        let method = match userinfo.method {
-            HttpMethod::Get => reqwest::Method::GET,
-            HttpMethod::Post => reqwest::Method::POST,
+        let placement = self.inner.userinfo_token.unwrap_or(userinfo.token);
+        // A form body needs a method that has one (RFC 6750 2.2).
+        let method = match (userinfo.method, placement) {
+            (_, TokenPlacement::Body) | (HttpMethod::Post, _) => reqwest::Method::POST,
+            (HttpMethod::Get, _) => reqwest::Method::GET,
         };
-        if userinfo.token == TokenPlacement::Query {
+        if placement == TokenPlacement::Query {
             // Kept out of logs: the HTTP layer logs host and path only.
             endpoint
                 .query_pairs_mut()
@@ -50,7 +52,7 @@ impl<P: Provider> Client<P> {
             .http
             .request(method, &endpoint)
             .header(reqwest::header::ACCEPT, "application/json, application/jwt");
-        match userinfo.token {
+        match placement {
             TokenPlacement::Header => request = request.bearer_auth(access_token.secret()),
             TokenPlacement::Body => {
                 request = request.form(&[("access_token", access_token.secret())])
@@ -73,6 +75,7 @@ impl<P: Provider> Client<P> {
                     EndpointKind::Userinfo,
                     format!("HTTP status {}", raw.status),
                 )
+                .with_problem(crate::error::ResponseProblem::Status)
                 .with_raw(raw)
                 .into(),
             });
@@ -100,15 +103,28 @@ impl<P: Provider> Client<P> {
                 return Err(malformed(
                     "a signed response, which the provider's spec does not allow",
                 )
+                .with_problem(ResponseProblem::FormatNotAllowed)
                 .into());
             }
             let text = std::str::from_utf8(&raw.body)
-                .map_err(|_| malformed("the JWT is not UTF-8"))?
+                .map_err(|_| {
+                    malformed("the JWT is not UTF-8").with_problem(ResponseProblem::NotJson)
+                })?
                 .trim();
+            if crate::jose::is_jwe(text)
+                && !userinfo.formats.contains(&UserinfoFormat::SignedEncrypted)
+            {
+                return Err(malformed(
+                    "an encrypted response, which the provider's spec does not allow",
+                )
+                .with_problem(ResponseProblem::FormatNotAllowed)
+                .into());
+            }
+            let signed = self.decrypt_nested(text, userinfo.encryption)?;
             let jwks = self.inner.resolver.jwks().await?;
             let verified = verify_jws(
                 jwks,
-                text,
+                &signed,
                 userinfo.signing,
                 self.inner.client_secret.as_ref(),
             )
@@ -119,16 +135,22 @@ impl<P: Provider> Client<P> {
             if let Some(iss) = claims.get("iss") {
                 if iss.as_str() != self.inner.resolver.issuer() {
                     return Err(
-                        malformed("the signed response's iss is not this provider's").into(),
+                        malformed("the signed response's iss is not this provider's")
+                            .with_problem(ResponseProblem::IssuerMismatch)
+                            .into(),
                     );
                 }
             }
             if let Some(aud) = claims.get("aud") {
                 let audience: crate::values::Audience = serde_json::from_value(aud.clone())
-                    .map_err(|_| malformed("aud is malformed"))?;
+                    .map_err(|_| {
+                        malformed("aud is malformed").with_problem(ResponseProblem::Shape)
+                    })?;
                 if !audience.contains(&self.inner.client_id) {
                     return Err(
-                        malformed("the signed response's aud does not name this client").into(),
+                        malformed("the signed response's aud does not name this client")
+                            .with_problem(ResponseProblem::AudienceMismatch)
+                            .into(),
                     );
                 }
             }
@@ -138,11 +160,16 @@ impl<P: Provider> Client<P> {
                 return Err(malformed(
                     "a plain JSON response, but the provider's spec requires a signed one",
                 )
+                .with_problem(ResponseProblem::FormatNotAllowed)
                 .into());
             }
             match serde_json::from_slice::<serde_json::Value>(&raw.body) {
                 Ok(serde_json::Value::Object(claims)) => claims,
-                _ => return Err(malformed("the response is not a JSON object").into()),
+                _ => {
+                    return Err(malformed("the response is not a JSON object")
+                        .with_problem(ResponseProblem::NotJson)
+                        .into())
+                }
             }
         };
 
@@ -153,7 +180,9 @@ impl<P: Provider> Client<P> {
         if let Some(expected) = expected_subject {
             if !bool::from(sub.as_bytes().ct_eq(expected.as_bytes())) {
                 // A different user's claims: a token substitution (OpenID Connect Core 5.3.4).
-                return Err(malformed("its sub differs from the ID token's").into());
+                return Err(malformed("its sub differs from the ID token's")
+                    .with_problem(ResponseProblem::SubjectMismatch)
+                    .into());
             }
         }
         let userinfo = serde_json::from_value(serde_json::Value::Object(claims)).map_err(|_| {

@@ -12,7 +12,9 @@ use crate::error::EndpointKind;
 use crate::http::HttpClient;
 
 /// The least time between two fetches triggered by an unknown `kid`, by default.
-pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+/// Short enough that a provider's key rotation is picked up within seconds, long
+/// enough that tokens with made-up `kid`s cannot make us hammer the provider.
+pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(15);
 
 /// How long a fetched JWKS is used before it is fetched again, by default (the same
 /// as `jose`'s remote key sets): rotated-out keys stop being trusted within that.
@@ -125,7 +127,7 @@ impl JwksCache {
     }
 
     /// The least time between two refetches caused by an unknown `kid` or a failed
-    /// refresh (default 60 s).
+    /// refresh (default 15 s).
     pub fn min_refetch_interval(mut self, interval: Duration) -> Self {
         self.min_refetch_interval = interval;
         self
@@ -156,6 +158,39 @@ impl JwksCache {
         let set = self.key_set(kid, alg).await?;
         Ok(set
             .candidates(kid, alg)
+            .map(|key| (*key.jwk).clone())
+            .collect())
+    }
+
+    /// The provider's encryption keys (`use: enc`, or no `use`, RSA or EC), for
+    /// encrypting request objects to it. Fetches the JWKS if none is cached.
+    pub async fn encryption_keys(&self) -> Result<Vec<Jwk>, JoseError> {
+        let cached = self
+            .shared
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let set = match cached {
+            Some(set) => set,
+            None => {
+                self.refresh().await?;
+                self.shared
+                    .current
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+                    .ok_or(JoseError::NoDecryptionKey { alg: "any".into() })?
+            }
+        };
+        Ok(set
+            .keys
+            .iter()
+            .filter(|key| matches!(key.jwk.key_type(), "RSA" | "EC"))
+            .filter(|key| key.jwk.key_use().is_none_or(|u| u == "enc"))
+            .filter(|key| {
+                key.jwk.is_for_key_operation("encrypt") || key.jwk.is_for_key_operation("wrapKey")
+            })
             .map(|key| (*key.jwk).clone())
             .collect())
     }

@@ -9,7 +9,10 @@
 //! [`JoseError::Encrypted`].
 
 mod alg;
+mod decrypt;
+mod encrypt;
 mod jwks;
+mod keys;
 mod sign;
 mod verify;
 
@@ -17,7 +20,10 @@ mod verify;
 pub(crate) mod testing;
 
 pub use alg::SigningAlg;
+pub use decrypt::{decrypt, is_jwe, JweAlgorithms};
+pub use encrypt::encrypt_to;
 pub use jwks::{JwksCache, DEFAULT_MAX_AGE, DEFAULT_MIN_REFETCH_INTERVAL};
+pub use keys::RelyingPartyKeys;
 pub use sign::{sign_hmac, SigningKey};
 pub use verify::{verify_jws, JwsHeaderInfo, VerifiedJws};
 
@@ -31,9 +37,29 @@ use crate::http::HttpError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JoseError {
-    /// The token is a JWE (five parts); decryption is not supported here.
-    #[error("the token is encrypted (JWE), which is not supported here")]
+    /// The token is a JWE (five parts) where the provider's spec allows none.
+    #[error("the token is encrypted (JWE), which the provider's spec does not allow here")]
     Encrypted,
+    /// The JWE's `alg` or `enc` is not among the spec's.
+    #[error("the token is encrypted with {alg} / {enc}, which the provider's spec does not allow")]
+    EncryptionNotAllowed {
+        /// The `alg`, cut to 32 characters.
+        alg: String,
+        /// The `enc`, cut to 32 characters.
+        enc: String,
+    },
+    /// No relying-party key (or client secret) fits the JWE.
+    #[error("no decryption key of this client fits the token's {alg}")]
+    NoDecryptionKey {
+        /// The `alg`.
+        alg: String,
+    },
+    /// The relying party has no signing key for what it must sign.
+    #[error("the client has no signing key for {0}")]
+    MissingSigningKey(&'static str),
+    /// No key decrypted the JWE.
+    #[error("the token could not be decrypted with this client's keys")]
+    DecryptionFailed,
     /// The token is not a well-formed compact JWS.
     #[error("the token is not a well-formed JWS: {reason}")]
     Malformed {
@@ -128,6 +154,10 @@ impl crate::ErrorMetadata for JoseError {
     fn code(&self) -> &str {
         match self {
             Self::Encrypted => "jwt_encrypted",
+            Self::EncryptionNotAllowed { .. } => "jwe_alg_not_allowed",
+            Self::NoDecryptionKey { .. } => "jwe_no_decryption_key",
+            Self::DecryptionFailed => "jwe_decryption_failed",
+            Self::MissingSigningKey(_) => "missing_signing_key",
             Self::Malformed { .. } => "jws_malformed",
             Self::AlgNone => "jws_alg_none",
             Self::UnsupportedAlg { .. } => "jws_alg_unsupported",
@@ -148,7 +178,15 @@ impl crate::ErrorMetadata for JoseError {
 
     fn message(&self) -> Option<&str> {
         Some(match self {
-            Self::Encrypted => "the provider encrypts this token; configure decryption for it",
+            Self::Encrypted => "the provider encrypts this token, which its spec does not say; update the spec",
+            Self::EncryptionNotAllowed { .. } => "the token's encryption is not one the spec allows; reject it",
+            Self::NoDecryptionKey { .. } => {
+                "configure the relying party's decryption key (ClientBuilder::keys) or the client secret"
+            }
+            Self::MissingSigningKey(_) => "configure the relying party's signing key (ClientBuilder::keys)",
+            Self::DecryptionFailed => {
+                "the token was encrypted to another key; check the keys registered with the provider"
+            }
             Self::Malformed { .. } => "the token is corrupt or not a JWT; reject it",
             Self::AlgNone | Self::AlgNotAllowed { .. } | Self::UnsupportedAlg { .. } => {
                 "the token's algorithm is not one the provider's spec allows; reject it (possible forgery)"

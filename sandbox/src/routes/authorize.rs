@@ -40,20 +40,31 @@ fn authorize(state: &State, pairs: &[(String, String)]) -> Response {
         },
     };
     let suggested = suggested_login(state, &request);
+    page(state, request, suggested.as_deref(), None)
+}
+
+/// Shows the login page for `request`, which waits under a fresh interaction id.
+fn page(
+    state: &State,
+    request: AuthRequest,
+    login: Option<&str>,
+    problem: Option<&str>,
+) -> Response {
     let id = handle();
     let action = INTERACTION.replace("{id}", &id);
-    let page = crate::page::login_page(
-        &state.spec,
-        &action,
-        &request.client_id,
-        suggested.as_deref(),
-    );
+    let page = crate::page::login_page(&state.spec, &action, &request.client_id, login, problem);
     state.store().interactions.insert(id, request);
     let mut response = Html(page).into_response();
-    // The page is for a person; it must not be framed by another site (clickjacking).
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    // The page is for a person; it must not be framed by another site (clickjacking),
+    // and Back must not show a form whose interaction was used.
+    headers.insert(
         header::X_FRAME_OPTIONS,
         header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
     );
     response
 }
@@ -163,11 +174,20 @@ pub(crate) async fn interaction(
         return redirect_error(error);
     }
     if login.is_empty() {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "enter a login or pick a scripted user, then start again",
+        // The sign-in stays alive: the person gets the page again, told what to do.
+        return page(
+            &state,
+            request.clone(),
+            None,
+            Some("Enter a login or pick a scripted user."),
         );
     }
+    // Phone numbers are typed with spaces; the login is the number.
+    let login = if login.starts_with('+') || login.starts_with(|c: char| c.is_ascii_digit()) {
+        login.split_whitespace().collect::<String>()
+    } else {
+        login
+    };
     // `error:<code>` reaches any documented error from the page or a test.
     if let Some(code) = login.strip_prefix("error:") {
         if spec.errors.codes.iter().any(|c| c.code == code) {

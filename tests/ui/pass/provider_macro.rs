@@ -44,7 +44,6 @@ fn read(claims: &IdTokenClaims, userinfo: &UserInfo) -> (String, Option<bool>, O
     )
 }
 
-#[allow(dead_code)]
 async fn login(callback_query: &str) -> Result<(), acme::Error> {
     let client = client(Environment::Production)?;
     let _start = client.start(request()).await?;

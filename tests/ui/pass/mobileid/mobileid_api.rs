@@ -59,7 +59,6 @@ fn describe(userinfo: &UserInfo) -> String {
     )
 }
 
-#[allow(dead_code)]
 async fn login(callback_query: &str) -> Result<(), Error> {
     let client = client()?;
     let start = client.start(request()).await?;
@@ -92,7 +91,7 @@ fn main() {
         params.scopes(),
         ["openid", "phone", "profile", "mid_location"]
     );
-    let names: Vec<&str> = params.params().iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = params.params().iter().map(|(name, _)| name.as_ref()).collect();
     assert_eq!(names, ["acr_values", "login_hint", "dtbd", "ui_locales"]);
     assert_eq!(Acr::from("mid_al4_any".to_owned()), Acr::MidAl4Any);
     assert_eq!(Acr::MidAl4Any.to_string(), "mid_al4_any");

@@ -10,20 +10,18 @@
 //!   Every failure panics with what was sent and what came back. Dropping it
 //!   ends the session and kills chromedriver and the Chromium it started.
 //!
-//! Chromium runs with the background networking it would otherwise do on
-//! start (component updates, sync, safe browsing lists, QUIC probes) turned
-//! off, and with every host name except `localhost` mapped to "not found",
-//! so a test never waits for a network that is not there. A redirect to an
-//! unresolvable relying party (`https://rp.example.test/callback?...`) ends
-//! on Chromium's error page, and [`Browser::current_url`] still reports the
-//! URL that failed, query included: that is how a test reads the callback.
-
-// Every test binary that includes `mod support;` compiles this module; most
-// use none or only part of it.
-#![allow(dead_code)]
+//! Chromium runs with its background networking (component updates, sync,
+//! QUIC) turned off, and with every host name except `localhost` and
+//! `127.0.0.1` mapped to "not found" (`--host-resolver-rules`): what it still
+//! fetches on its own (autofill hints for forms, account and update checks)
+//! fails at once inside the browser, without a DNS query, so a test never
+//! waits for a network that is not there. A redirect to the relying party
+//! (`https://rp.example.test/callback?...`) therefore ends on Chromium's
+//! "ERR_NAME_NOT_RESOLVED" page, and [`Browser::current_url`] still reports
+//! the URL that failed, query included: that is how a test reads the callback.
 
 use std::fs::File;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
@@ -33,21 +31,13 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
+use crate::apt::{file_tail, tmp_dir, Packages};
+
 /// Where Debian's packages put the browser and its driver.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// Debian's `chromium-driver`.
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// What [`ensure_installed`] runs (and asks a non-root user to run).
-pub const INSTALL_COMMAND: &str = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver";
 
-/// How long one apt-get step may take.
-const APT_TIMEOUT: Duration = Duration::from_secs(600);
-/// How long a test binary waits for another one's install.
-const LOCK_WAIT_TIMEOUT: Duration = Duration::from_secs(900);
-/// The installer touches its lock every few seconds; a lock untouched for
-/// this long was left behind by a killed process.
-const STALE_LOCK_AGE: Duration = Duration::from_secs(180);
-const LOCK_HEARTBEAT: Duration = Duration::from_secs(10);
 /// How long chromedriver may take to answer `GET /status` with `ready`.
 const DRIVER_READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long one WebDriver command may take (a page load included).
@@ -55,8 +45,10 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long [`Browser::find`] waits for an element to appear.
 const FIND_TIMEOUT: Duration = Duration::from_secs(5);
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
-/// Lines of install or chromedriver output kept in panic messages.
-const LOG_TAIL_LINES: usize = 40;
+
+/// Each `Browser`'s profile directory under `target/tmp` is named
+/// `chromium-profile-PID-N-NANOS` (its chromedriver log: the same `.chromedriver.log`).
+const PROFILE_PREFIX: &str = "chromium-profile-";
 
 /// The W3C key of an element reference in WebDriver JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -70,256 +62,35 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// install panics again, with the same message, in every later caller.
 pub async fn ensure_installed() {
     match tokio::task::spawn_blocking(ensure_installed_blocking).await {
-        Ok(()) => {}
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
         Err(err) => panic!("chromium install: the install task was cancelled: {err}"),
     }
 }
 
-fn ensure_installed_blocking() {
-    static STATE: Mutex<Option<Result<(), String>>> = Mutex::new(None);
-    let mut state = STATE
+fn ensure_installed_blocking() -> Result<(), String> {
+    // Held during the install: the process's other tests wait here.
+    static OUTCOME: Mutex<Option<Result<(), String>>> = Mutex::new(None);
+    let mut outcome = OUTCOME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if state.is_none() {
-        let outcome = std::panic::catch_unwind(install_if_missing).map_err(|panic| {
-            panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "chromium install panicked".to_owned())
-        });
-        *state = Some(outcome);
-    }
-    if let Some(Err(message)) = &*state {
-        panic!("{message}");
-    }
+    outcome
+        .get_or_insert_with(|| PACKAGES.install_if_missing())
+        .clone()
 }
+
+const PACKAGES: Packages = Packages {
+    name: "chromium",
+    packages: &["chromium", "chromium-driver"],
+    installed: is_installed,
+};
 
 fn is_installed() -> bool {
     use std::os::unix::fs::PermissionsExt;
     [CHROMIUM, CHROMEDRIVER].iter().all(|path| {
         std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     })
-}
-
-fn install_if_missing() {
-    if is_installed() {
-        return;
-    }
-    if !is_root() {
-        panic!(
-            "chromium: {CHROMIUM} and {CHROMEDRIVER} are needed by the browser tests and are not installed; \
-             install them as root with:\n    {INSTALL_COMMAND}"
-        );
-    }
-    let Some(lock) = InstallLock::acquire() else {
-        return; // another test binary installed them while this one waited
-    };
-    if is_installed() {
-        return;
-    }
-    let log_path = tmp_dir().join("chromium-install.log");
-    eprintln!(
-        "chromium: installing Debian's chromium and chromium-driver (log: {})",
-        log_path.display()
-    );
-    let started = Instant::now();
-    let log = File::create(&log_path).unwrap_or_else(|err| {
-        panic!(
-            "chromium install: cannot create {}: {err}",
-            log_path.display()
-        )
-    });
-    // DPkg::Lock::Timeout: wait for, rather than fail on, an apt run we do
-    // not know about (unattended upgrades, or a lock wrongly taken as stale).
-    run_apt(&["update"], &log, &log_path, &lock);
-    run_apt(
-        &[
-            "-o",
-            "DPkg::Lock::Timeout=300",
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ],
-        &log,
-        &log_path,
-        &lock,
-    );
-    if !is_installed() {
-        panic!(
-            "chromium install: apt-get succeeded but {CHROMIUM} or {CHROMEDRIVER} is still missing\n{}",
-            file_tail(&log_path)
-        );
-    }
-    eprintln!(
-        "chromium: installed in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // /proc/self belongs to the process's effective user.
-    match std::fs::metadata("/proc/self") {
-        Ok(meta) => meta.uid() == 0,
-        Err(_) => StdCommand::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0"),
-    }
-}
-
-/// Runs `apt-get ARGS` non-interactively with output appended to `log`,
-/// keeping the install lock fresh; panics with the log's tail on failure.
-fn run_apt(args: &[&str], log: &File, log_path: &Path, lock: &InstallLock) {
-    let shown = format!("apt-get {}", args.join(" "));
-    let _ = writeln!(&*log, "$ {shown}");
-    let stdout = log.try_clone().expect("cloning the install log handle");
-    let stderr = log.try_clone().expect("cloning the install log handle");
-    let mut child = StdCommand::new("apt-get")
-        .args(args)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .spawn()
-        .unwrap_or_else(|err| match err.kind() {
-            ErrorKind::NotFound => panic!(
-                "chromium install: `apt-get` was not found; the browser tests install Chromium on Debian. \
-                 Elsewhere, provide {CHROMIUM} and {CHROMEDRIVER} (same version)."
-            ),
-            _ => panic!("chromium install: cannot run `{shown}`: {err}"),
-        });
-    let started = Instant::now();
-    let mut touched = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
-            Err(err) => panic!("chromium install: waiting for `{shown}`: {err}"),
-        }
-        if started.elapsed() > APT_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "chromium install: `{shown}` did not finish within {} s\n{}",
-                APT_TIMEOUT.as_secs(),
-                file_tail(log_path)
-            );
-        }
-        if touched.elapsed() > LOCK_HEARTBEAT {
-            lock.touch();
-            touched = Instant::now();
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    if !status.success() {
-        panic!(
-            "chromium install: `{shown}` failed ({status})\n{}",
-            file_tail(log_path)
-        );
-    }
-}
-
-/// An inter-process lock: a directory under Cargo's per-target temporary
-/// directory (`mkdir` is atomic), removed on drop, also when the install
-/// panics. Its holder touches it while apt runs, so an old one is stale.
-struct InstallLock {
-    path: PathBuf,
-}
-
-impl InstallLock {
-    /// Waits for the lock; returns `None` if the packages got installed by
-    /// the holder in the meantime.
-    fn acquire() -> Option<InstallLock> {
-        let path = tmp_dir().join("idspec-chromium-install.lock");
-        let started = Instant::now();
-        let mut announced = false;
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    let _ =
-                        std::fs::write(path.join("owner"), format!("pid {}\n", std::process::id()));
-                    return Some(InstallLock { path });
-                }
-                Err(err) if err.kind() == ErrorKind::AlreadyExists => {}
-                Err(err) => panic!(
-                    "chromium install: cannot create install lock {}: {err}",
-                    path.display()
-                ),
-            }
-            if is_installed() {
-                return None;
-            }
-            if age(&path).is_some_and(|age| age > STALE_LOCK_AGE) {
-                eprintln!(
-                    "chromium: removing stale install lock {} (untouched for over {} s)",
-                    path.display(),
-                    STALE_LOCK_AGE.as_secs()
-                );
-                let _ = std::fs::remove_dir_all(&path);
-                continue;
-            }
-            if started.elapsed() > LOCK_WAIT_TIMEOUT {
-                panic!(
-                    "chromium install: waited {} s for another test binary's install (lock {}); \
-                     remove the lock if no install is running",
-                    LOCK_WAIT_TIMEOUT.as_secs(),
-                    path.display()
-                );
-            }
-            if !announced {
-                eprintln!(
-                    "chromium: waiting for another test binary's install (lock {})",
-                    path.display()
-                );
-                announced = true;
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    fn touch(&self) {
-        if let Ok(dir) = File::open(&self.path) {
-            let _ = dir.set_modified(SystemTime::now());
-        }
-    }
-}
-
-impl Drop for InstallLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-fn age(path: &Path) -> Option<Duration> {
-    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    SystemTime::now().duration_since(modified).ok()
-}
-
-/// Cargo's per-target temporary directory (`target/tmp`), created if needed.
-fn tmp_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|err| panic!("cannot create {}: {err}", dir.display()));
-    dir
-}
-
-fn file_tail(path: &Path) -> String {
-    let text = std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_else(|err| format!("<cannot read {}: {err}>", path.display()));
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
-    format!(
-        "--- {} (last {} lines) ---\n{}",
-        path.display(),
-        tail.len(),
-        tail.join("\n")
-    )
 }
 
 // ---------------------------------------------------------------------------
@@ -359,7 +130,8 @@ impl Browser {
     pub async fn start() -> Browser {
         ensure_installed().await;
 
-        let profile_dir = unique_dir("chromium-profile");
+        remove_leftover_profiles();
+        let profile_dir = unique_dir(PROFILE_PREFIX.trim_end_matches('-'));
         let driver_log = profile_dir.with_extension("chromedriver.log");
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -602,12 +374,6 @@ impl Browser {
         }
     }
 
-    /// The current page's HTML as the browser serializes its DOM.
-    pub async fn page_source(&self) -> String {
-        let value = self.command(reqwest::Method::GET, "/source", None).await;
-        value.as_str().unwrap_or_default().to_owned()
-    }
-
     /// A PNG of the viewport.
     pub async fn screenshot_png(&self) -> Vec<u8> {
         let value = self
@@ -626,6 +392,13 @@ impl Browser {
             "WebDriver: GET /screenshot did not answer a PNG"
         );
         png
+    }
+
+    /// Resizes the window (the viewport is a little smaller: the window's frame).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        let body = json!({ "width": width, "height": height });
+        self.command(reqwest::Method::POST, "/window/rect", Some(&body))
+            .await;
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page
@@ -658,11 +431,6 @@ impl Browser {
             Ok(other) => format!("--- page: unexpected answer {other} ---"),
             Err(err) => format!("--- page: cannot read it: {} ---", err.describe()),
         }
-    }
-
-    /// The chromedriver log's last lines, for a test's own failure messages.
-    pub fn driver_log_tail(&self) -> String {
-        file_tail(&self.driver_log)
     }
 }
 
@@ -876,14 +644,38 @@ fn unique_dir(prefix: &str) -> PathBuf {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let dir = tmp_dir().join(format!(
-        "{prefix}-{}-{}-{nanos:x}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
+    let dir = tmp_dir()
+        .unwrap_or_else(|err| panic!("{err}"))
+        .join(format!(
+            "{prefix}-{}-{}-{nanos:x}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
     std::fs::create_dir(&dir)
         .unwrap_or_else(|err| panic!("cannot create {}: {err}", dir.display()));
     dir
+}
+
+/// Removes the profile directories (and chromedriver logs) of test processes
+/// that died without dropping their `Browser` (killed, or aborted).
+fn remove_leftover_profiles() {
+    let Ok(dir) = tmp_dir() else { return };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PROFILE_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().filter(|pid| !pid.is_empty()) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// `DELETE path` on chromedriver, blocking, for `Drop`: returns once the
@@ -976,7 +768,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         .strip_suffix(b"==")
         .or_else(|| clean.strip_suffix(b"="))
         .unwrap_or(&clean);
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(data.len() * 3 / 4);

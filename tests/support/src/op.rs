@@ -22,7 +22,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use url::Url;
 
 /// How long the provider may take to print its ready line.
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `npm ci` may take (including waiting for another test binary's).
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(300);
 /// An install lock older than this was left behind by a killed process.
@@ -31,7 +31,7 @@ const STALE_LOCK_AGE: Duration = Duration::from_secs(600);
 const LOG_TAIL_LINES: usize = 60;
 
 /// The provider's recent stderr (and any unexpected stdout) lines.
-type Log = Arc<Mutex<VecDeque<String>>>;
+pub(crate) type Log = Arc<Mutex<VecDeque<String>>>;
 
 /// A running `tests/op/server.mjs`; killed when dropped.
 pub struct OpenIdProvider {
@@ -143,16 +143,14 @@ impl Drop for OpenIdProvider {
 /// specs/mobileid.yaml as JSON: the server takes its scopes, claims, ACR values,
 /// error table and test users from the spec, so the two cannot drift apart.
 fn spec_json() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/mobileid.yaml");
+    let path = crate::workspace_root().join("specs/mobileid.yaml");
     let spec = idspec_codegen::load_file(&path)
         .unwrap_or_else(|diagnostics| panic!("specs/mobileid.yaml: {diagnostics}"));
     serde_json::to_string(spec.spec()).expect("a spec serializes")
 }
 
-fn op_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("op")
+pub(crate) fn op_dir() -> PathBuf {
+    crate::workspace_root().join("tests").join("op")
 }
 
 // ---------------------------------------------------------------------------
@@ -161,7 +159,7 @@ fn op_dir() -> PathBuf {
 
 /// Runs `npm ci` in `dir` unless the locked oidc-provider is already there.
 /// Several test binaries may start at once; only one of them installs.
-async fn ensure_installed(dir: &Path) {
+pub(crate) async fn ensure_installed(dir: &Path) {
     if is_installed(dir) {
         return;
     }
@@ -239,7 +237,7 @@ impl InstallLock {
     /// Waits for the lock; returns `None` if the packages got installed by
     /// the holder in the meantime.
     async fn acquire(dir: &Path) -> Option<InstallLock> {
-        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("idspec-op-npm-install.lock");
+        let path = crate::target_tmp_dir().join("idspec-op-npm-install.lock");
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
@@ -292,7 +290,10 @@ fn lock_age(path: &Path) -> Option<Duration> {
 // ---------------------------------------------------------------------------
 
 /// Reads stdout until the `{"ready":true,"issuer":"..."}` line; `None` on EOF.
-async fn read_ready_line(stdout: &mut Lines<BufReader<ChildStdout>>, log: &Log) -> Option<String> {
+pub(crate) async fn read_ready_line(
+    stdout: &mut Lines<BufReader<ChildStdout>>,
+    log: &Log,
+) -> Option<String> {
     while let Ok(Some(line)) = stdout.next_line().await {
         let issuer = serde_json::from_str::<serde_json::Value>(&line)
             .ok()
@@ -310,13 +311,13 @@ async fn read_ready_line(stdout: &mut Lines<BufReader<ChildStdout>>, log: &Log) 
     None
 }
 
-async fn drain_stdout(mut stdout: Lines<BufReader<ChildStdout>>, log: Log) {
+pub(crate) async fn drain_stdout(mut stdout: Lines<BufReader<ChildStdout>>, log: Log) {
     while let Ok(Some(line)) = stdout.next_line().await {
         push(&log, format!("stdout: {line}"));
     }
 }
 
-async fn collect_lines(stream: impl AsyncRead + Unpin, log: Log, prefix: &'static str) {
+pub(crate) async fn collect_lines(stream: impl AsyncRead + Unpin, log: Log, prefix: &'static str) {
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         push(&log, format!("{prefix}{line}"));
@@ -331,7 +332,7 @@ fn push(log: &Log, line: String) {
     log.push_back(line);
 }
 
-fn tail(log: &Log) -> String {
+pub(crate) fn tail(log: &Log) -> String {
     let log = log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if log.is_empty() {
         return "--- provider stderr: (empty) ---".to_owned();
@@ -344,7 +345,7 @@ fn tail(log: &Log) -> String {
     )
 }
 
-fn describe_exit(
+pub(crate) fn describe_exit(
     status: Result<std::io::Result<ExitStatus>, tokio::time::error::Elapsed>,
 ) -> String {
     match status {

@@ -1,0 +1,126 @@
+//! The relying party's own keys: signing keys for client assertions and request
+//! objects, decryption keys for encrypted ID tokens and userinfo responses, and the
+//! public JWK set the relying party serves at its `jwks_uri`.
+//!
+//! Rotation as providers document it: add the new key first; during the switch the
+//! old decryption keys still decrypt, and signing uses the newest key.
+
+use josekit::jwk::Jwk;
+use serde_json::Value;
+
+use super::{JoseError, SigningAlg, SigningKey};
+
+/// The relying party's keys.
+#[derive(Clone, Debug, Default)]
+pub struct RelyingPartyKeys {
+    /// Newest first.
+    signing: Vec<SigningKey>,
+    /// Private JWKs, newest first.
+    decryption: Vec<Jwk>,
+}
+
+impl RelyingPartyKeys {
+    /// No keys.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a signing key; the newest signs.
+    pub fn with_signing_key(mut self, key: SigningKey) -> Self {
+        self.signing.insert(0, key);
+        self
+    }
+
+    /// Adds a private decryption key (RSA or EC, with a `kid`); every one added stays
+    /// usable, so tokens encrypted to the previous key still decrypt during a rotation.
+    pub fn with_decryption_key(mut self, key: Jwk) -> Self {
+        self.decryption.insert(0, key);
+        self
+    }
+
+    /// Loads keys from a private JWK or JWK set (JSON): keys with `use: enc` (or an
+    /// encryption `alg`) decrypt; the others sign with their `alg` (RS256 if absent).
+    pub fn from_jwk_json(json: &str) -> Result<Self, JoseError> {
+        let value: Value =
+            serde_json::from_str(json).map_err(|_| JoseError::Malformed { reason: "not JSON" })?;
+        let keys: Vec<Value> = match value.get("keys") {
+            Some(Value::Array(keys)) => keys.clone(),
+            _ => vec![value],
+        };
+        let mut loaded = Self::new();
+        for key in keys.into_iter().rev() {
+            let Value::Object(map) = key else {
+                return Err(JoseError::Malformed {
+                    reason: "a JWK is not an object",
+                });
+            };
+            let jwk = Jwk::from_map(map).map_err(JoseError::Crypto)?;
+            let alg = jwk.algorithm().map(str::to_owned);
+            let encrypts = jwk.key_use() == Some("enc")
+                || alg
+                    .as_deref()
+                    .is_some_and(|a| a.starts_with("RSA-OAEP") || a.starts_with("ECDH-ES"));
+            if encrypts {
+                loaded = loaded.with_decryption_key(jwk);
+            } else {
+                let alg: SigningAlg = alg.as_deref().unwrap_or("RS256").parse()?;
+                loaded = loaded.with_signing_key(SigningKey::from_private_jwk(alg, jwk)?);
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Loads a PEM private key (PKCS#8 or traditional) for signing with `alg`.
+    pub fn with_signing_pem(
+        self,
+        alg: SigningAlg,
+        pem: &[u8],
+        kid: &str,
+    ) -> Result<Self, JoseError> {
+        let mut jwk = match alg {
+            SigningAlg::ES256 | SigningAlg::ES384 | SigningAlg::ES512 => {
+                josekit::jwk::alg::ec::EcKeyPair::from_pem(pem, None)
+                    .map_err(JoseError::Crypto)?
+                    .to_jwk_private_key()
+            }
+            _ => josekit::jwk::alg::rsa::RsaKeyPair::from_pem(pem)
+                .map_err(JoseError::Crypto)?
+                .to_jwk_private_key(),
+        };
+        jwk.set_key_id(kid);
+        Ok(self.with_signing_key(SigningKey::from_private_jwk(alg, jwk)?))
+    }
+
+    /// The key that signs: the newest.
+    pub fn signing_key(&self) -> Option<&SigningKey> {
+        self.signing.first()
+    }
+
+    /// The decryption keys, newest first.
+    pub fn decryption_keys(&self) -> &[Jwk] {
+        &self.decryption
+    }
+
+    /// The public JWK set to serve at the relying party's `jwks_uri`: every signing
+    /// key (`use: sig`) and every decryption key's public half (`use: enc`).
+    pub fn public_jwks(&self) -> Value {
+        let mut keys: Vec<Value> = self
+            .signing
+            .iter()
+            .map(|k| Value::Object(k.public_jwk().as_ref().clone()))
+            .collect();
+        for key in &self.decryption {
+            if let Ok(mut public) = key.to_public_key() {
+                if let Some(kid) = key.key_id() {
+                    public.set_key_id(kid);
+                }
+                if let Some(alg) = key.algorithm() {
+                    public.set_algorithm(alg);
+                }
+                public.set_key_use("enc");
+                keys.push(Value::Object(public.as_ref().clone()));
+            }
+        }
+        serde_json::json!({ "keys": keys })
+    }
+}
