@@ -69,17 +69,77 @@ pub fn bearer_challenge_error<C: ProviderErrorCode>(
         .to_str()
         .ok()?;
     let params = parse_challenge(header);
-    let found = Found::lookup(&ErrorFields::OAUTH, |name| params.get(name).copied());
+    let found = Found::lookup(&ErrorFields::OAUTH, |name| {
+        params.get(name).map(String::as_str)
+    });
     found.code?;
     Some(build(dialect, endpoint, found, Some(Box::new(raw.clone()))))
 }
 
-fn parse_challenge(header: &str) -> HashMap<&str, &str> {
-    let rest = header.trim().strip_prefix("Bearer").unwrap_or(header);
-    rest.split(',')
-        .filter_map(|part| part.split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim().trim_matches('"')))
-        .collect()
+/// The parameters of the Bearer challenge in a `WWW-Authenticate` value (RFC 7235
+/// 4.1): the scheme matched without regard to case, quoted strings unescaped, the
+/// parameters of other challenges ignored.
+fn parse_challenge(header: &str) -> HashMap<String, String> {
+    let chars: Vec<char> = header.chars().collect();
+    let mut params = HashMap::new();
+    let mut i = 0;
+    let mut in_bearer = false;
+    let skip = |i: &mut usize, what: fn(char) -> bool| {
+        while *i < chars.len() && what(chars[*i]) {
+            *i += 1;
+        }
+    };
+    loop {
+        skip(&mut i, |c| c.is_whitespace() || c == ',');
+        if i >= chars.len() {
+            return params;
+        }
+        let start = i;
+        skip(&mut i, |c| !(c.is_whitespace() || c == '=' || c == ','));
+        let token: String = chars[start..i].iter().collect();
+        skip(&mut i, char::is_whitespace);
+        if i < chars.len() && chars[i] == '=' {
+            i += 1;
+            skip(&mut i, char::is_whitespace);
+            let mut value = String::new();
+            if i < chars.len() && chars[i] == '"' {
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        i += 1;
+                    }
+                    value.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+            } else {
+                let start = i;
+                skip(&mut i, |c| !(c.is_whitespace() || c == ','));
+                value = chars[start..i].iter().collect();
+            }
+            if in_bearer {
+                params.insert(token.to_ascii_lowercase(), value);
+            }
+        } else {
+            in_bearer = token.eq_ignore_ascii_case("bearer");
+        }
+    }
+}
+
+/// Each provider's detail pattern, compiled once.
+fn detail_regex(pattern: &'static str) -> Option<std::sync::Arc<regex_lite::Regex>> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<regex_lite::Regex>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(regex) = cache.get(pattern) {
+        return Some(Arc::clone(regex));
+    }
+    let regex = Arc::new(regex_lite::Regex::new(pattern).ok()?);
+    cache.insert(pattern, Arc::clone(&regex));
+    Some(regex)
 }
 
 fn build<C: ProviderErrorCode>(
@@ -96,10 +156,8 @@ fn build<C: ProviderErrorCode>(
     if let (Some(pattern), Some(description)) = (dialect.detail, found.description) {
         // The pattern was validated when the spec was; a pattern that still fails to
         // compile only loses the decoding, not the error.
-        if let Some(captures) = regex_lite::Regex::new(pattern)
-            .ok()
-            .and_then(|r| r.captures(description))
-        {
+        let regex = detail_regex(pattern);
+        if let Some(captures) = regex.as_ref().and_then(|r| r.captures(description)) {
             let group = |name: &str| captures.name(name).map(|m| m.as_str().to_owned());
             if let Some(code) = group("code") {
                 provider_code = code;
@@ -229,5 +287,21 @@ mod tests {
         let error: ProviderError<GenericErrorCode> =
             bearer_challenge_error(&MOBILE_ID, EndpointKind::Userinfo, &raw).unwrap();
         assert_eq!(error.code(), "invalid_token");
+
+        // RFC 7235: any case for the scheme, quoted commas and escapes, other challenges.
+        let mut raw = raw.clone();
+        raw.headers.insert(
+            reqwest::header::WWW_AUTHENTICATE,
+            r#"Basic realm="a", bearer error="insufficient_scope", error_description="expired, sign \"in\" again""#
+                .parse()
+                .unwrap(),
+        );
+        let error: ProviderError<GenericErrorCode> =
+            bearer_challenge_error(&MOBILE_ID, EndpointKind::Userinfo, &raw).unwrap();
+        assert_eq!(error.code(), "insufficient_scope");
+        assert_eq!(
+            ErrorMetadata::message(&error),
+            Some(r#"expired, sign "in" again"#)
+        );
     }
 }

@@ -13,17 +13,46 @@ enum ValueOrText<T> {
     Text(String),
 }
 
-impl<T: FromStr> ValueOrText<T>
+/// A value a provider may send as text: what counts as a valid one.
+pub trait Lenient: FromStr + Sized {
+    /// Whether a parsed value is one the claim can hold (`"NaN"` parses as an f64,
+    /// but no provider means it).
+    fn acceptable(&self) -> bool {
+        true
+    }
+}
+
+impl Lenient for f64 {
+    fn acceptable(&self) -> bool {
+        self.is_finite()
+    }
+}
+impl Lenient for f32 {
+    fn acceptable(&self) -> bool {
+        self.is_finite()
+    }
+}
+impl Lenient for i64 {}
+impl Lenient for i32 {}
+impl Lenient for u64 {}
+impl Lenient for u32 {}
+impl Lenient for bool {}
+
+impl<T: Lenient> ValueOrText<T>
 where
     T::Err: Display,
 {
     fn into_value<E: serde::de::Error>(self) -> Result<T, E> {
-        match self {
-            Self::Value(value) => Ok(value),
-            Self::Text(text) => text
-                .trim()
-                .parse()
-                .map_err(|error| E::custom(format_args!("`{text}` is not a valid value: {error}"))),
+        let value = match self {
+            Self::Value(value) => value,
+            Self::Text(text) => text.trim().parse().map_err(|error| {
+                E::custom(format_args!("`{text}` is not a valid value: {error}"))
+            })?,
+        };
+        if value.acceptable() {
+            Ok(value)
+        } else {
+            Err(E::custom("the value is not a finite number"))
         }
     }
 }
@@ -32,7 +61,7 @@ where
 pub fn from_str_or_value<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: FromStr + Deserialize<'de>,
+    T: Lenient + Deserialize<'de>,
     T::Err: Display,
 {
     ValueOrText::<T>::deserialize(deserializer)?.into_value()
@@ -42,7 +71,7 @@ where
 pub fn option_from_str_or_value<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: FromStr + Deserialize<'de>,
+    T: Lenient + Deserialize<'de>,
     T::Err: Display,
 {
     Option::<ValueOrText<T>>::deserialize(deserializer)?
@@ -71,5 +100,12 @@ mod tests {
         let c: Claims = serde_json::from_str(r#"{"expires_in":1}"#).unwrap();
         assert_eq!(c.confidence, None);
         assert!(serde_json::from_str::<Claims>(r#"{"confidence":"high","expires_in":1}"#).is_err());
+        for not_finite in ["NaN", "inf", "-infinity", "1e400"] {
+            let body = format!(r#"{{"confidence":"{not_finite}","expires_in":1}}"#);
+            assert!(
+                serde_json::from_str::<Claims>(&body).is_err(),
+                "{not_finite}"
+            );
+        }
     }
 }

@@ -4,9 +4,11 @@
 //! (`fuzz/corpus/<target>/seed-*`), plus every input saved in
 //! `fuzz/regressions/<target>/` once a crash it found was fixed.
 //!
+//! As under libFuzzer, any panic fails a case, even one the code under test catches.
 //! The targets are one-line calls into the same functions (checked below), so
-//! this also keeps them compiling in spirit; `cargo fuzz build` needs nightly.
-//! `PROPTEST_CASES` sets the number of cases per property.
+//! what passes here is what they fuzz; `cargo fuzz build` itself needs nightly
+//! flags (see "Fuzzing" in the README). `PROPTEST_CASES` sets the number of cases
+//! per property.
 //!
 //! The spec loader's target is driven by codegen/tests/loader_never_panics.rs.
 
@@ -385,8 +387,8 @@ fn fuzz_targets_call_the_tested_functions() {
 
 /// Every target has its seed corpus checked in. After changing a fixture, rewrite it
 /// from the fixtures: `IDSPEC_WRITE_FUZZ_CORPUS=1 cargo test -p idspec-runtime --test
-/// fuzz_bounded seed_corpus` (the JWS and JWE seeds use fresh keys each time, so the
-/// files are not compared byte for byte).
+/// fuzz_bounded seed_corpus` (the JWEs get fresh IVs, content keys and ephemeral
+/// keys each time, so the files are not compared byte for byte).
 #[test]
 fn seed_corpus() {
     if std::env::var_os("IDSPEC_WRITE_FUZZ_CORPUS").is_none() {

@@ -135,8 +135,19 @@ fn check_encrypted_key(alg: &str, compact: &str) -> Result<(), JoseError> {
     }
 }
 
+/// A header value fit for an error message: at most 32 characters, and only those
+/// a JOSE algorithm name uses (a forged header could carry line breaks for the logs).
 fn truncate(text: &str) -> String {
-    text.chars().take(32).collect()
+    text.chars()
+        .take(32)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '_' | '.') {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }
 
 fn decrypters(
