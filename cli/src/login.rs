@@ -197,20 +197,14 @@ async fn login<P: Provider>(
     spec: &idspec_codegen::model::Spec,
 ) -> Result<(), String> {
     // A loopback listener, unless the provider only knows a registered redirect URI.
-    let listener = match &options.redirect_uri {
-        Some(_) => None,
-        None => Some(
-            TcpListener::bind("127.0.0.1:0")
-                .map_err(|e| format!("cannot listen for the callback: {e}"))?,
-        ),
-    };
-    let redirect_uri = match (&options.redirect_uri, &listener) {
-        (Some(uri), _) => uri.clone(),
-        (None, Some(listener)) => format!(
-            "http://{}/callback",
-            listener.local_addr().map_err(|e| e.to_string())?
-        ),
-        (None, None) => unreachable!("a listener exists when no redirect URI is given"),
+    let (listener, redirect_uri) = match &options.redirect_uri {
+        Some(uri) => (None, uri.clone()),
+        None => {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| format!("cannot listen for the callback: {e}"))?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            (Some(listener), format!("http://{address}/callback"))
+        }
     };
     // Loopback http is allowed for the callback and for providers on this machine;
     // anything else must be https.
