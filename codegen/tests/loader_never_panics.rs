@@ -465,14 +465,15 @@ fn five_mistakes_are_five_diagnostics_each_in_its_place() {
         "claims: [phone_number, phone_number_verified]",
         "claims: [phone_number, phone_verified]",
     );
-    // duplicate-error-code: mid_req_1020 becomes a second mid_req_1010.
-    text = edit(&text, "{ code: mid_req_1020,", "{ code: mid_req_1010,");
+    // duplicate-error-code: mid_req_1090 becomes a second mid_req_1080 (a code no
+    // other part of the spec refers to, so that the mistake is the only one).
+    text = edit(&text, "{ code: mid_req_1090,", "{ code: mid_req_1080,");
 
     let pkce = position(&text, "\npkce:", "pkce");
     let token = position(&text, "environments:", "token: http:");
     let none = position(&text, "id_token:", "none");
     let claim = position(&text, "scopes:", "phone_verified");
-    let code = position(&text, "name: acr_values_not_single", "code: mid_req_1010");
+    let code = position(&text, "name: login_hint_duplicate_msisdn", "code: mid_req_1080");
     use DiagnosticClass::*;
     assert_eq!(
         summary(&text),
@@ -499,7 +500,7 @@ fn five_mistakes_are_five_diagnostics_each_in_its_place() {
             ),
             (
                 DuplicateErrorCode,
-                "mobileid.errors.codes[1].code".to_owned(),
+                "mobileid.errors.codes[8].code".to_owned(),
                 code.0,
                 code.1
             ),
