@@ -473,7 +473,11 @@ fn five_mistakes_are_five_diagnostics_each_in_its_place() {
     let token = position(&text, "environments:", "token: http:");
     let none = position(&text, "id_token:", "none");
     let claim = position(&text, "scopes:", "phone_verified");
-    let code = position(&text, "name: login_hint_duplicate_msisdn", "code: mid_req_1080");
+    let code = position(
+        &text,
+        "name: login_hint_duplicate_msisdn",
+        "code: mid_req_1080",
+    );
     use DiagnosticClass::*;
     assert_eq!(
         summary(&text),
