@@ -15,17 +15,11 @@
 use std::io::ErrorKind;
 use std::process::Stdio;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 use url::Url;
 
-use crate::op::{
-    collect_lines, describe_exit, drain_stdout, ensure_installed, op_dir, read_ready_line, tail,
-    Log, READY_TIMEOUT,
-};
+use crate::op::{op_dir, spawn_provider, tail, Log};
 
 /// The redirect URI every conformance client is registered with.
 pub const REDIRECT_URI: &str = "https://rp.example.test/callback";
@@ -188,58 +182,13 @@ async fn run(
     rp_public_jwks: Value,
     ready: std::sync::mpsc::Sender<ConformanceProvider>,
 ) -> impl Sized {
-    let dir = op_dir();
-    ensure_installed(&dir).await;
-
-    let mut child = Command::new("node")
-        .arg("conformance.mjs")
-        .current_dir(&dir)
-        .env("IDSPEC_RP_JWKS", rp_public_jwks.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|err| match err.kind() {
-            ErrorKind::NotFound => panic!(
-                "conformance OpenID Provider: `node` was not found on PATH; Node.js >= 20.19 is needed to run {}",
-                dir.join("conformance.mjs").display()
-            ),
-            _ => panic!("conformance OpenID Provider: cannot spawn `node conformance.mjs` in {}: {err}", dir.display()),
-        });
-    let stdin = child.stdin.take().expect("child stdin is piped");
-    let stdout = child.stdout.take().expect("child stdout is piped");
-    let stderr = child.stderr.take().expect("child stderr is piped");
-
-    let log = Log::default();
-    let stderr_task = tokio::spawn(collect_lines(stderr, log.clone(), ""));
-    let mut stdout = BufReader::new(stdout).lines();
-    let issuer = match tokio::time::timeout(READY_TIMEOUT, read_ready_line(&mut stdout, &log)).await
-    {
-        Ok(Some(issuer)) => issuer,
-        Ok(None) => {
-            let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-            let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
-            panic!(
-                "conformance OpenID Provider (node conformance.mjs) exited before it was ready: {}\n{}",
-                describe_exit(status),
-                tail(&log)
-            );
-        }
-        Err(_) => {
-            let _ = child.start_kill();
-            let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
-            panic!(
-                "conformance OpenID Provider (node conformance.mjs) did not print its ready line within {} s\n{}",
-                READY_TIMEOUT.as_secs(),
-                tail(&log)
-            );
-        }
-    };
-    tokio::spawn(drain_stdout(stdout, log.clone()));
-    Url::parse(&issuer).unwrap_or_else(|err| {
-        panic!("conformance OpenID Provider announced an invalid issuer {issuer:?}: {err}")
-    });
+    let started = spawn_provider(
+        "conformance OpenID Provider",
+        "conformance.mjs",
+        &[("IDSPEC_RP_JWKS", rp_public_jwks.to_string())],
+    )
+    .await;
+    let (child, stdin, issuer, log) = (started.child, started.stdin, started.issuer, started.log);
     let _ = ready.send(ConformanceProvider { issuer, log });
     (child, stdin)
 }

@@ -48,70 +48,17 @@ impl OpenIdProvider {
     /// failure, node exit status, timeout) and the tail of the provider's
     /// stderr if anything goes wrong.
     pub async fn start() -> OpenIdProvider {
-        let dir = op_dir();
-        ensure_installed(&dir).await;
-
-        let mut child = Command::new("node")
-            .arg("server.mjs")
-            .current_dir(&dir)
-            .env("IDSPEC_SPEC", spec_json())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|err| match err.kind() {
-                ErrorKind::NotFound => panic!(
-                    "test OpenID Provider: `node` was not found on PATH; Node.js >= 20.19 is needed to run {}",
-                    dir.join("server.mjs").display()
-                ),
-                _ => panic!("test OpenID Provider: cannot spawn `node server.mjs` in {}: {err}", dir.display()),
-            });
-        let stdin = child.stdin.take().expect("child stdin is piped");
-        let stdout = child.stdout.take().expect("child stdout is piped");
-        let stderr = child.stderr.take().expect("child stderr is piped");
-
-        let log = Log::default();
-        let stderr_task = tokio::spawn(collect_lines(stderr, log.clone(), ""));
-        let mut stdout = BufReader::new(stdout).lines();
-
-        let issuer_identifier = match tokio::time::timeout(
-            READY_TIMEOUT,
-            read_ready_line(&mut stdout, &log),
+        let started = spawn_provider(
+            "test OpenID Provider",
+            "server.mjs",
+            &[("IDSPEC_SPEC", spec_json())],
         )
-        .await
-        {
-            Ok(Some(issuer)) => issuer,
-            Ok(None) => {
-                let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-                let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
-                panic!(
-                    "test OpenID Provider (node server.mjs) exited before it was ready: {}\n{}",
-                    describe_exit(status),
-                    tail(&log)
-                );
-            }
-            Err(_) => {
-                let _ = child.start_kill();
-                let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
-                panic!(
-                    "test OpenID Provider (node server.mjs) did not print its ready line within {} s\n{}",
-                    READY_TIMEOUT.as_secs(),
-                    tail(&log)
-                );
-            }
-        };
-        // Nothing more is expected on stdout, but a full pipe would block the server.
-        tokio::spawn(drain_stdout(stdout, log.clone()));
-
-        Url::parse(&issuer_identifier).unwrap_or_else(|err| {
-            panic!("test OpenID Provider announced an invalid issuer {issuer_identifier:?}: {err}")
-        });
+        .await;
         OpenIdProvider {
-            issuer_identifier,
-            child,
-            _stdin: stdin,
-            log,
+            issuer_identifier: started.issuer,
+            child: started.child,
+            _stdin: started.stdin,
+            log: started.log,
         }
     }
 
@@ -358,4 +305,81 @@ pub(crate) fn describe_exit(
 fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
+}
+
+/// A node-oidc-provider process of tests/op, ready to serve.
+pub(crate) struct Started {
+    pub child: Child,
+    /// Kept open: the script exits when its stdin closes.
+    pub stdin: ChildStdin,
+    pub issuer: String,
+    pub log: Log,
+}
+
+/// Installs the npm packages if needed, runs `node <script>` in tests/op with `env`,
+/// and waits for its ready line. Panics with the reason (node missing, exit status,
+/// timeout) and the tail of its stderr; `what` names it in those messages.
+pub(crate) async fn spawn_provider(what: &str, script: &str, env: &[(&str, String)]) -> Started {
+    let dir = op_dir();
+    ensure_installed(&dir).await;
+    let mut command = Command::new("node");
+    command
+        .arg(script)
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap_or_else(|err| match err.kind() {
+        ErrorKind::NotFound => panic!(
+            "{what}: `node` was not found on PATH; Node.js >= 20.19 is needed to run {}",
+            dir.join(script).display()
+        ),
+        _ => panic!(
+            "{what}: cannot spawn `node {script}` in {}: {err}",
+            dir.display()
+        ),
+    });
+    let stdin = child.stdin.take().expect("child stdin is piped");
+    let stdout = child.stdout.take().expect("child stdout is piped");
+    let stderr = child.stderr.take().expect("child stderr is piped");
+
+    let log = Log::default();
+    let stderr_task = tokio::spawn(collect_lines(stderr, log.clone(), ""));
+    let mut stdout = BufReader::new(stdout).lines();
+    let issuer = match tokio::time::timeout(READY_TIMEOUT, read_ready_line(&mut stdout, &log)).await
+    {
+        Ok(Some(issuer)) => issuer,
+        Ok(None) => {
+            let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
+            panic!(
+                "{what} (node {script}) exited before it was ready: {}\n{}",
+                describe_exit(status),
+                tail(&log)
+            );
+        }
+        Err(_) => {
+            let _ = child.start_kill();
+            let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
+            panic!(
+                "{what} (node {script}) did not print its ready line within {} s\n{}",
+                READY_TIMEOUT.as_secs(),
+                tail(&log)
+            );
+        }
+    };
+    // Nothing more is expected on stdout, but a full pipe would block the server.
+    tokio::spawn(drain_stdout(stdout, log.clone()));
+    Url::parse(&issuer)
+        .unwrap_or_else(|err| panic!("{what} announced an invalid issuer {issuer:?}: {err}"));
+    Started {
+        child,
+        stdin,
+        issuer,
+        log,
+    }
 }
