@@ -52,7 +52,7 @@ import {
   createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes,
 } from 'node:crypto';
 import { createServer } from 'node:http';
-import { parse as parseForm } from 'node:querystring';
+import { basicAuthClientId, exitWithParent, formParams, logProviderErrors } from './common.mjs';
 
 // stdout carries the ready line (or the RP keys) and nothing else.
 const writeStdout = (line) => process.stdout.write(`${line}\n`);
@@ -274,34 +274,6 @@ function observed(clientId) {
 const b64url = (value) => Buffer.from(value).toString('base64url');
 const b64json = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-// The form body, read once and left on req.body as text, which node-oidc-provider
-// documents as its fallback for an upstream body parser (see server.mjs).
-async function formParams(ctx) {
-  if (ctx.state.form === undefined) {
-    ctx.state.form = null;
-    if (ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded')) {
-      const chunks = [];
-      for await (const chunk of ctx.req) chunks.push(chunk);
-      ctx.req.body = Buffer.concat(chunks).toString('utf8');
-      ctx.state.form = parseForm(ctx.req.body);
-    }
-  }
-  return ctx.state.form;
-}
-
-function basicAuthClientId(header) {
-  const match = /^basic\s+(\S+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const credentials = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = credentials.indexOf(':');
-  if (colon < 0) return undefined;
-  try {
-    return decodeURIComponent(credentials.slice(0, colon).replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
 
 const first = (value) => (Array.isArray(value) ? value[0] : value);
 
@@ -831,44 +803,9 @@ function configuration() {
   };
 }
 
-function logProviderErrors(provider) {
-  const events = [
-    'server_error',
-    'authorization.error',
-    'pushed_authorization_request.error',
-    'grant.error',
-    'userinfo.error',
-    'revocation.error',
-  ];
-  for (const event of events) {
-    provider.on(event, (ctx, err) => {
-      console.error(`oidc-provider ${event}: ${ctx?.method} ${ctx?.path}: ${err?.error ?? err?.message} `
-        + `(${err?.error_description ?? ''}${err?.error_detail ? `; ${err.error_detail}` : ''})`);
-    });
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Process lifecycle
 // ---------------------------------------------------------------------------
-
-function exitWithParent(server) {
-  let exiting = false;
-  const shutdown = (why) => {
-    if (exiting) return;
-    exiting = true;
-    console.error(`conformance op: shutting down (${why})`);
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 1000).unref();
-  };
-  process.stdin.on('end', () => shutdown('stdin closed'));
-  process.stdin.on('close', () => shutdown('stdin closed'));
-  process.stdin.on('error', () => shutdown('stdin error'));
-  process.stdin.resume();
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
 
 async function main() {
   let handler = (_req, res) => { res.statusCode = 503; res.end(); };
@@ -877,7 +814,7 @@ async function main() {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
-  exitWithParent(server);
+  exitWithParent(server, 'conformance op');
 
   issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, configuration());

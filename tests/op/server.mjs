@@ -26,7 +26,7 @@
 
 import { createHash, generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
-import { parse as parseForm } from 'node:querystring';
+import { basicAuthClientId, exitWithParent, formParams, logProviderErrors } from './common.mjs';
 import { parseArgs } from 'node:util';
 
 // stdout carries the ready line and nothing else. oidc-provider prints its
@@ -225,25 +225,6 @@ function mobileIdRequestViolation(params) {
   return undefined;
 }
 
-// Our middlewares need the form parameters before the provider sees the
-// request, but the provider cannot read the body stream a second time. So
-// the body is read once, and the raw text left on req.body, which
-// node-oidc-provider documents as its fallback for an upstream body parser
-// (it parses that text exactly as it would the stream, after a one-time
-// "already parsed request body detected" warning on stderr).
-async function formParams(ctx) {
-  if (ctx.state.form === undefined) {
-    ctx.state.form = null;
-    if (ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded')) {
-      const chunks = [];
-      for await (const chunk of ctx.req) chunks.push(chunk);
-      ctx.req.body = Buffer.concat(chunks).toString('utf8');
-      ctx.state.form = parseForm(ctx.req.body);
-    }
-  }
-  return ctx.state.form;
-}
-
 async function mobileIdDialect(ctx, next) {
   if (ctx.method !== 'POST' || ctx.path !== ROUTES.pushed_authorization_request) return next();
   const params = await formParams(ctx);
@@ -268,20 +249,6 @@ async function mobileIdDialect(ctx, next) {
 // registration. Error shape and text are the provider's own.
 const CLIENT_AUTH_ROUTES = new Set([ROUTES.pushed_authorization_request, ROUTES.token, ROUTES.revocation]);
 const REGISTERED_AUTH_METHOD = new Map(CLIENTS.map((c) => [c.client_id, c.token_endpoint_auth_method]));
-
-// client_id from `Authorization: Basic`, form-decoded as RFC 6749 2.3.1 wants.
-function basicAuthClientId(header) {
-  const match = /^basic\s+(\S+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const credentials = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = credentials.indexOf(':');
-  if (colon < 0) return undefined;
-  try {
-    return decodeURIComponent(credentials.slice(0, colon).replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
 
 async function registeredClientAuthOnly(ctx, next) {
   if (ctx.method !== 'POST' || !CLIENT_AUTH_ROUTES.has(ctx.path)) return next();
@@ -527,25 +494,6 @@ function configuration() {
   };
 }
 
-// Provider errors are invisible to the test otherwise; stderr ends up in the
-// harness's panic message.
-function logProviderErrors(provider) {
-  const events = [
-    'server_error',
-    'authorization.error',
-    'pushed_authorization_request.error',
-    'grant.error',
-    'userinfo.error',
-    'revocation.error',
-  ];
-  for (const event of events) {
-    provider.on(event, (ctx, err) => {
-      console.error(`oidc-provider ${event}: ${ctx?.method} ${ctx?.path}: ${err?.error ?? err?.message} `
-        + `(${err?.error_description ?? ''}${err?.error_detail ? `; ${err.error_detail}` : ''})`);
-    });
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Process lifecycle
 // ---------------------------------------------------------------------------
@@ -561,26 +509,6 @@ function requestedPort() {
   return port;
 }
 
-// The harness keeps our stdin open for as long as it wants us; when the test
-// process dies its end of the pipe closes and we follow.
-function exitWithParent(server) {
-  let exiting = false;
-  const shutdown = (why) => {
-    if (exiting) return;
-    exiting = true;
-    console.error(`mobile id op: shutting down (${why})`);
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 1000).unref();
-  };
-  process.stdin.on('end', () => shutdown('stdin closed'));
-  process.stdin.on('close', () => shutdown('stdin closed'));
-  process.stdin.on('error', () => shutdown('stdin error'));
-  process.stdin.resume();
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
 async function main() {
   // The issuer contains the port, and the port is only known after listening,
   // so requests are routed to the provider once it exists.
@@ -590,7 +518,7 @@ async function main() {
     server.once('error', reject);
     server.listen(requestedPort(), '127.0.0.1', resolve);
   });
-  exitWithParent(server);
+  exitWithParent(server, 'mobile id op');
 
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, configuration());
