@@ -101,7 +101,9 @@ pub fn inline_types(spec: &Spec) -> Vec<(String, SpecPath)> {
                 &root.key("types").key(name).key("type"),
                 &mut found,
             );
-        } else if let TypeSpec::Array(inner) | TypeSpec::Map(inner) = &def.ty {
+        } else if let TypeSpec::Array(inner) | TypeSpec::Map(inner) | TypeSpec::ClaimMap(inner) =
+            &def.ty
+        {
             inline(
                 name,
                 inner,
@@ -143,6 +145,12 @@ fn inline(owner: &str, ty: &TypeSpec, path: &SpecPath, found: &mut Vec<(String, 
             inline(&array_item_owner(owner), inner, &path.key("array"), found)
         }
         TypeSpec::Map(inner) => inline(&map_entry_owner(owner), inner, &path.key("map"), found),
+        TypeSpec::ClaimMap(inner) => inline(
+            &map_entry_owner(owner),
+            inner,
+            &path.key("claim_map"),
+            found,
+        ),
         _ => {}
     }
 }

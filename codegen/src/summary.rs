@@ -141,6 +141,7 @@ fn type_name(ty: &TypeSpec) -> String {
         TypeSpec::Ref(name) => name.clone(),
         TypeSpec::Array(inner) => format!("[{}]", type_name(inner)),
         TypeSpec::Map(inner) => format!("{{string: {}}}", type_name(inner)),
+        TypeSpec::ClaimMap(inner) => format!("{{claim: {}}}", type_name(inner)),
         TypeSpec::Enum(_) => "enum".to_owned(),
         TypeSpec::Object(_) => "object".to_owned(),
         other => ident::snake(&format!("{other:?}")),

@@ -311,7 +311,7 @@ fn conforms(spec: &Spec, value: &serde_json::Value, ty: &TypeSpec, depth: usize)
         (TypeSpec::Array(item), J::Array(items)) => {
             items.iter().all(|v| conforms(spec, v, item, depth + 1))
         }
-        (TypeSpec::Map(item), J::Object(map)) => {
+        (TypeSpec::Map(item) | TypeSpec::ClaimMap(item), J::Object(map)) => {
             map.values().all(|v| conforms(spec, v, item, depth + 1))
         }
         (TypeSpec::Object(object), J::Object(map)) => {

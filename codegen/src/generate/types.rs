@@ -61,6 +61,10 @@ pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenSt
             let inner = rust_type(cx, &names::map_entry_owner(owner), inner);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
+        TypeSpec::ClaimMap(inner) => {
+            let inner = rust_type(cx, &names::map_entry_owner(owner), inner);
+            quote!(#rt::ClaimMap<Claim, #inner>)
+        }
         TypeSpec::Ref(name) => {
             let name = format_ident!("{name}");
             quote!(#name)
@@ -82,7 +86,9 @@ fn define_inline(
         TypeSpec::Array(inner) => {
             define_inline(cx, &names::array_item_owner(owner), inner, doc, out)
         }
-        TypeSpec::Map(inner) => define_inline(cx, &names::map_entry_owner(owner), inner, doc, out),
+        TypeSpec::Map(inner) | TypeSpec::ClaimMap(inner) => {
+            define_inline(cx, &names::map_entry_owner(owner), inner, doc, out)
+        }
         _ => {}
     }
 }
@@ -108,7 +114,9 @@ fn define(
             }
             out.push(object_struct(cx, name, object, doc));
         }
-        TypeSpec::Array(inner) | TypeSpec::Map(inner) => define_inline(cx, name, inner, doc, out),
+        TypeSpec::Array(inner) | TypeSpec::Map(inner) | TypeSpec::ClaimMap(inner) => {
+            define_inline(cx, name, inner, doc, out)
+        }
         other => {
             // A named alias for a scalar or a reference.
             let ident = format_ident!("{name}");
@@ -334,6 +342,7 @@ pub(super) fn describe(ty: &TypeSpec) -> String {
         TypeSpec::Object(_) => "an object".to_owned(),
         TypeSpec::Array(inner) => format!("a list of {}", describe(inner)),
         TypeSpec::Map(inner) => format!("a map of {}", describe(inner)),
+        TypeSpec::ClaimMap(inner) => format!("{} for each claim it describes", describe(inner)),
         TypeSpec::Ref(name) => format!("[`{name}`]"),
         other => ident::snake(&format!("{other:?}")),
     }

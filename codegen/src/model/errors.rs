@@ -90,4 +90,61 @@ pub struct ErrorCodeSpec {
     /// How long to wait before retrying, when the provider says (imID: 200 s).
     #[serde(default)]
     pub retry_after: Option<Duration>,
+    /// The endpoints that answer with this code, when the provider documents its
+    /// codes per endpoint (itsme). Then every code names its endpoints, the same code
+    /// may be listed once per endpoint with that endpoint's message, and the client
+    /// gets one error enum per endpoint. Empty: one enum for every endpoint.
+    #[serde(default)]
+    pub endpoints: Vec<ErrorEndpoint>,
+}
+
+/// An endpoint that reports errors in its own words.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorEndpoint {
+    /// The authorization endpoint: errors on the redirect (and from PAR).
+    Authorization,
+    /// The token endpoint.
+    Token,
+    /// The userinfo endpoint.
+    Userinfo,
+    /// The revocation endpoint (RFC 7009).
+    Revocation,
+}
+
+impl ErrorEndpoint {
+    /// Every endpoint, in the order the generated enums are listed.
+    pub const ALL: [ErrorEndpoint; 4] = [
+        ErrorEndpoint::Authorization,
+        ErrorEndpoint::Token,
+        ErrorEndpoint::Userinfo,
+        ErrorEndpoint::Revocation,
+    ];
+
+    /// The snake_case name, as written in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Authorization => "authorization",
+            Self::Token => "token",
+            Self::Userinfo => "userinfo",
+            Self::Revocation => "revocation",
+        }
+    }
+}
+
+impl ErrorsSpec {
+    /// Whether codes are documented per endpoint.
+    pub fn per_endpoint(&self) -> bool {
+        self.codes.iter().any(|c| !c.endpoints.is_empty())
+    }
+
+    /// The codes an endpoint answers with (every code when not per endpoint).
+    pub fn for_endpoint(&self, endpoint: ErrorEndpoint) -> impl Iterator<Item = &ErrorCodeSpec> {
+        let per_endpoint = self.per_endpoint();
+        self.codes
+            .iter()
+            .filter(move |c| !per_endpoint || c.endpoints.contains(&endpoint))
+    }
 }

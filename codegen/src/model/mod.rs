@@ -17,7 +17,7 @@ mod sandbox;
 mod types;
 
 pub use environment::{Endpoints, Environment, EnvironmentKind};
-pub use errors::{ErrorCodeSpec, ErrorFields, ErrorsSpec};
+pub use errors::{ErrorCodeSpec, ErrorEndpoint, ErrorFields, ErrorsSpec};
 pub use flows::{
     AuthScheme, BackchannelSpec, NotificationAuth, NotificationSpec, OperationSpec, ResponseSpec,
     WebhookSpec,

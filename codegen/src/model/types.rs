@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 ///
 /// Scalars are written as a name (`string`, `bool`, ...); compound types as a map with
 /// one key: `{enum: [...]}`, `{object: {...}}`, `{array: <type>}`, `{map: <type>}`,
-/// `{ref: TypeName}`.
+/// `{claim_map: <type>}`, `{ref: TypeName}`.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TypeSpec {
@@ -43,8 +43,12 @@ pub enum TypeSpec {
     Object(ObjectSpec),
     /// A JSON array.
     Array(Box<TypeSpec>),
-    /// A JSON object keyed by arbitrary strings (metadata keyed by claim names).
+    /// A JSON object keyed by arbitrary strings.
     Map(Box<TypeSpec>),
+    /// A JSON object keyed by claim names, with values of the given type: metadata
+    /// about other claims (itsme's `verificationDate`). Looked up with the generated
+    /// `Claim` enum; keys that name no documented claim are kept.
+    ClaimMap(Box<TypeSpec>),
     /// A type defined in the spec's `types` section.
     Ref(String),
 }
@@ -63,7 +67,7 @@ const SCALARS: &[(&str, TypeSpec)] = &[
     ("base64", TypeSpec::Base64),
     ("json", TypeSpec::Json),
 ];
-const COMPOUNDS: &[&str] = &["enum", "object", "array", "map", "ref"];
+const COMPOUNDS: &[&str] = &["enum", "object", "array", "map", "claim_map", "ref"];
 
 impl TypeSpec {
     fn scalar(name: &str) -> Option<TypeSpec> {
@@ -102,7 +106,7 @@ impl<'de> Visitor<'de> for TypeSpecVisitor {
     type Value = TypeSpec;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a type: a scalar name (string, bool, integer, number, date, datetime, epoch, duration, url, uuid, base64, json) or a map with one key (enum, object, array, map, ref)")
+        f.write_str("a type: a scalar name (string, bool, integer, number, date, datetime, epoch, duration, url, uuid, base64, json) or a map with one key (enum, object, array, map, claim_map, ref)")
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<TypeSpec, E> {
@@ -125,6 +129,7 @@ impl<'de> Visitor<'de> for TypeSpecVisitor {
             "object" => TypeSpec::Object(map.next_value()?),
             "array" => TypeSpec::Array(Box::new(map.next_value()?)),
             "map" => TypeSpec::Map(Box::new(map.next_value()?)),
+            "claim_map" => TypeSpec::ClaimMap(Box::new(map.next_value()?)),
             "ref" => TypeSpec::Ref(map.next_value()?),
             other => return Err(de::Error::unknown_variant(other, COMPOUNDS)),
         };

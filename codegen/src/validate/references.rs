@@ -179,6 +179,9 @@ fn check_refs(
             check_refs(inner, &path.key("array"), spec, pruned, reporter, out)
         }
         TypeSpec::Map(inner) => check_refs(inner, &path.key("map"), spec, pruned, reporter, out),
+        TypeSpec::ClaimMap(inner) => {
+            check_refs(inner, &path.key("claim_map"), spec, pruned, reporter, out)
+        }
         TypeSpec::Object(object) => {
             for (wire, field) in &object.fields {
                 check_refs(
