@@ -5,6 +5,8 @@
 //!   as a compile error with the spec's line, column and path.
 //! - `tests/ui/compile-fail/mobileid/*.rs`: misuse the generated Mobile ID types
 //!   forbid.
+//! - `tests/ui/compile-fail/itsme/*.rs`: the same for itsme: unknown claims, a
+//!   `service:` scope without its code, a request object that is not encrypted.
 //! - `tests/ui/pass/**`: the documented API, and `provider!` with a user's own spec.
 //!
 //! After an intended change, re-pin with `TRYBUILD=overwrite cargo test --test
@@ -19,5 +21,9 @@ fn ui() {
     if cfg!(feature = "mobileid") {
         t.compile_fail("tests/ui/compile-fail/mobileid/*.rs");
         t.pass("tests/ui/pass/mobileid/*.rs");
+    }
+    if cfg!(feature = "itsme") {
+        t.compile_fail("tests/ui/compile-fail/itsme/*.rs");
+        t.pass("tests/ui/pass/itsme/*.rs");
     }
 }

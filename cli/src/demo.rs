@@ -4,14 +4,20 @@
 //! scripted users trigger, the cancel button, and a wrong client secret, each
 //! decoded to its typed variant. Exits non-zero if any step fails.
 //!
-//! Nothing here knows a provider: the spec says which scopes, login parameter and
-//! scripted users there are, so a new spec gets its demo without new code.
+//! A provider with several variants (itsme: private key JWT or client secret) is
+//! driven once per variant, with the credentials the variant takes: a fresh RSA key
+//! pair for signing and one for decryption, whose public halves are registered with
+//! the sandbox, or a client secret.
+//!
+//! Nothing here knows a provider: the spec says which scopes, login parameter,
+//! variants and scripted users there are, so a new spec gets its demo without new code.
 
 use std::fmt::Write as _;
 
+use idspec::runtime::jose::{RelyingPartyKeys, SigningAlg, SigningKey};
 use idspec::runtime::{
     AuthorizationParams, Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient, Provider,
-    ProviderErrorCode, ProviderVisitor,
+    ProviderErrorCode, ProviderVisitor, RequestObject,
 };
 use idspec_codegen::model::{ClientAuthMethod as SpecAuth, Outcome, Spec};
 use idspec_codegen::ValidatedSpec;
@@ -76,7 +82,13 @@ impl ProviderVisitor for Demo {
             }
         };
         let mut steps = Steps::default();
-        self.runtime.block_on(drive::<P>(&spec, &mut steps));
+        for variant in variants(spec.spec()) {
+            if let Some(name) = &variant.name {
+                println!("-- variant {name} ({}) --", variant.method.as_str());
+            }
+            self.runtime
+                .block_on(drive::<P>(&spec, &variant, &mut steps));
+        }
         self.passed += steps.passed;
         self.failed += steps.failed;
         println!();
@@ -116,8 +128,130 @@ fn print_detail(detail: &str) {
 
 const SECRET: &str = "sandbox-secret";
 
-async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
-    let sandbox = match Sandbox::start(spec, SandboxOptions::default()).await {
+/// One way of using the provider: a variant of its environments, or the provider.
+struct Variant {
+    name: Option<String>,
+    method: SpecAuth,
+}
+
+/// The provider's variants, each with its default client authentication; a provider
+/// without variants is one, with its own default.
+fn variants(spec: &Spec) -> Vec<Variant> {
+    let default = spec
+        .client_auth
+        .as_ref()
+        .and_then(|a| a.default_method())
+        .unwrap_or(SpecAuth::ClientSecretBasic);
+    let mut found: Vec<Variant> = Vec::new();
+    for env in spec.environments.values() {
+        let Some(name) = &env.variant else { continue };
+        if found.iter().any(|v| v.name.as_ref() == Some(name)) {
+            continue;
+        }
+        let method = env
+            .client_auth
+            .as_ref()
+            .and_then(|a| a.default_method())
+            .unwrap_or(default);
+        found.push(Variant {
+            name: Some(name.clone()),
+            method,
+        });
+    }
+    if found.is_empty() {
+        found.push(Variant {
+            name: None,
+            method: default,
+        });
+    }
+    found
+}
+
+/// What the relying party authenticates with.
+#[derive(Clone)]
+enum Credentials {
+    Secret(String),
+    Keys(RelyingPartyKeys),
+}
+
+impl Credentials {
+    /// Fresh credentials for `method`: the sandbox's secret, or new RSA keys.
+    fn for_method(method: SpecAuth, tag: &str) -> Result<Self, String> {
+        match method {
+            SpecAuth::PrivateKeyJwt => {
+                let signing = SigningKey::generate(SigningAlg::RS256, &format!("{tag}-sig"))
+                    .map_err(|e| e.to_string())?;
+                let mut decryption = josekit::jwk::alg::rsa::RsaKeyPair::generate(2048)
+                    .map_err(|e| e.to_string())?
+                    .to_jwk_private_key();
+                decryption.set_key_id(format!("{tag}-enc"));
+                Ok(Self::Keys(
+                    RelyingPartyKeys::new()
+                        .with_signing_key(signing)
+                        .with_decryption_key(decryption),
+                ))
+            }
+            _ => Ok(Self::Secret(SECRET.to_owned())),
+        }
+    }
+
+    /// Credentials of the same kind that the sandbox has never seen.
+    fn wrong(&self, method: SpecAuth) -> Result<Self, String> {
+        match self {
+            Self::Secret(_) => Ok(Self::Secret("not-the-secret".to_owned())),
+            Self::Keys(_) => Self::for_method(method, "unregistered"),
+        }
+    }
+
+    /// The public JWK set the relying party publishes at its jwks_uri.
+    fn public_jwks(&self) -> Vec<josekit::jwk::Jwk> {
+        let Self::Keys(keys) = self else {
+            return Vec::new();
+        };
+        keys.public_jwks()["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|key| match key {
+                serde_json::Value::Object(map) => josekit::jwk::Jwk::from_map(map.clone()).ok(),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut Steps) {
+    let credentials = match Credentials::for_method(variant.method, "rp") {
+        Ok(credentials) => credentials,
+        Err(error) => {
+            steps.report("relying party keys", Err(error));
+            return;
+        }
+    };
+    if let Credentials::Keys(keys) = &credentials {
+        let published = keys.public_jwks();
+        let kids: Vec<String> = published["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| Some(format!("{} ({})", k["kid"].as_str()?, k["use"].as_str()?)))
+            .collect();
+        println!("relying party JWK set published with {}", kids.join(", "));
+    }
+    let registered = SandboxClient {
+        auth_methods: vec![variant.method],
+        jwks: credentials.public_jwks(),
+        client_secret: match &credentials {
+            Credentials::Secret(secret) => Some(secret.clone()),
+            Credentials::Keys(_) => None,
+        },
+        ..SandboxClient::default()
+    };
+    let options = SandboxOptions {
+        clients: vec![registered],
+        ..SandboxOptions::default()
+    };
+    let sandbox = match Sandbox::start(spec, options).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
             steps.report("sandbox", Err(error.to_string()));
@@ -126,7 +260,7 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
     };
     println!("sandbox {}", sandbox.issuer());
     let spec = spec.spec();
-    let Some(client) = steps_client::<P>(spec, &sandbox, SECRET, steps) else {
+    let Some(client) = steps_client::<P>(&sandbox, variant.method, &credentials, steps) else {
         return;
     };
 
@@ -137,8 +271,34 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
         .map(|u| (u.login.clone(), u.name.clone()))
         .unwrap_or_else(|| ("demo-user".to_owned(), "a person".to_owned()));
 
-    // The happy path.
-    let request = authorization_request(spec, &approving.0);
+    // The happy path; as a nested-JWT request object where the provider takes one
+    // and the relying party has keys to sign it.
+    let mut request = authorization_request(spec, &approving.0);
+    if spec.claims_parameter.is_some() {
+        // Every documented claim, from userinfo: the scopes release only some of them.
+        let wanted: serde_json::Map<String, serde_json::Value> = spec
+            .claims
+            .iter()
+            .filter(|(wire, claim)| {
+                *wire != "sub"
+                    && claim
+                        .delivered_in
+                        .contains(&idspec_codegen::model::ClaimTarget::Userinfo)
+            })
+            .map(|(wire, _)| (wire.clone(), serde_json::Value::Null))
+            .collect();
+        request.set(
+            "claims",
+            serde_json::json!({ "userinfo": wanted }).to_string(),
+        );
+    }
+    if let (Some(object), Credentials::Keys(_)) = (&spec.request_object, &credentials) {
+        request.set_request_object(if object.encryption.is_some() {
+            RequestObject::SignedEncrypted
+        } else {
+            RequestObject::Signed
+        });
+    }
     let pushed = request.is_pushed();
     let start = client.start(request.clone()).await;
     let described = describe_request(&request, pushed);
@@ -196,16 +356,36 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
         return;
     };
     if P::PROFILE.is_openid() {
+        let protection = login
+            .tokens()
+            .id_token
+            .as_ref()
+            .map(|jwt| describe_jose(jwt.secret()))
+            .unwrap_or_default();
         steps.report(
-            "ID token validated (signature, iss, aud, exp, iat, nonce, at_hash)",
+            &format!(
+                "ID token {protection}validated (signature, iss, aud, exp, iat, nonce, at_hash)"
+            ),
             Ok(json(login.claims())),
         );
     }
-    if P::PROFILE.userinfo.is_some() {
+    if let Some(profile) = P::PROFILE.userinfo {
         let userinfo = client.userinfo(&login).await;
+        let formats: Vec<&str> = profile
+            .formats
+            .iter()
+            .map(|f| match f {
+                idspec::runtime::UserinfoFormat::Json => "JSON",
+                idspec::runtime::UserinfoFormat::Signed => "signed",
+                idspec::runtime::UserinfoFormat::SignedEncrypted => "signed and encrypted",
+            })
+            .collect();
         ok_typed(
             steps,
-            "userinfo (typed)",
+            &format!(
+                "userinfo ({}, as the spec allows; typed)",
+                formats.join(" or ")
+            ),
             userinfo.map(|u| {
                 let detail = json(&u);
                 (u, detail)
@@ -254,42 +434,67 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
         steps.report("cancel on the login page", outcome);
     }
 
-    // A configuration mistake: the wrong client secret.
-    if let Some(wrong) = steps_client::<P>(spec, &sandbox, "not-the-secret", steps) {
-        let outcome = match wrong.start(request).await {
-            Ok(_) if !pushed => Ok(
-                "not detectable before the code exchange: the front channel is unauthenticated"
-                    .to_owned(),
-            ),
-            Ok(_) => Err("the wrong secret was accepted".to_owned()),
-            Err(error) if error.code() == "invalid_client" => Ok(describe_error(&error)),
-            Err(error) => Err(format!(
+    // A configuration mistake: credentials the provider does not know, detected at
+    // the first authenticated call (the pushed request, or the code exchange).
+    let wrong = match credentials.wrong(variant.method) {
+        Ok(wrong) => wrong,
+        Err(error) => {
+            steps.report("unregistered credentials", Err(error));
+            return;
+        }
+    };
+    let what = match wrong {
+        Credentials::Secret(_) => "wrong client secret",
+        Credentials::Keys(_) => "client assertion signed with an unregistered key",
+    };
+    if let Some(client) = steps_client::<P>(&sandbox, variant.method, &wrong, steps) {
+        let outcome = match attempt(&client, spec, &approving.0).await {
+            Err(problem) => Err(problem),
+            Ok(Ok(_)) => Err("the login succeeded".to_owned()),
+            Ok(Err(error)) if error.code() == "invalid_client" => Ok(describe_error(&error)),
+            Ok(Err(error)) => Err(format!(
                 "expected invalid_client, got {}",
                 describe_error(&error)
             )),
         };
-        steps.report("wrong client secret is refused", outcome);
+        steps.report(&format!("{what} is refused"), outcome);
     }
+}
+
+/// A login as `login` up to the code exchange: the sandbox's own failures as text,
+/// the client's outcome as it is.
+async fn attempt<P: Provider>(
+    client: &Client<P>,
+    spec: &Spec,
+    login: &str,
+) -> Result<Result<idspec::runtime::Login<P>, Error<P::ErrorCode>>, String> {
+    let start = match client.start(authorization_request(spec, login)).await {
+        Ok(start) => start,
+        Err(error) => return Ok(Err(error)),
+    };
+    let callback = sign_in(&start.url, login, Decision::Approve)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(client.complete(callback.as_str()).await)
 }
 
 /// A client for the sandbox's default registration, authenticating as the spec's default.
 fn steps_client<P: Provider>(
-    spec: &Spec,
     sandbox: &Sandbox,
-    secret: &str,
+    method: SpecAuth,
+    credentials: &Credentials,
     steps: &mut Steps,
 ) -> Option<Client<P>> {
     let registered = SandboxClient::default();
-    let method = match spec.client_auth.as_ref().and_then(|a| a.default_method()) {
-        Some(SpecAuth::ClientSecretPost) => ClientAuthMethod::ClientSecretPost,
-        Some(SpecAuth::ClientSecretBasic) | None => ClientAuthMethod::ClientSecretBasic,
-        Some(other) => {
+    let method = match method {
+        SpecAuth::ClientSecretPost => ClientAuthMethod::ClientSecretPost,
+        SpecAuth::ClientSecretBasic => ClientAuthMethod::ClientSecretBasic,
+        SpecAuth::ClientSecretJwt => ClientAuthMethod::ClientSecretJwt,
+        SpecAuth::PrivateKeyJwt => ClientAuthMethod::PrivateKeyJwt,
+        SpecAuth::None => {
             steps.report(
                 "client",
-                Err(format!(
-                    "client authentication {} is not in the demo yet",
-                    other.as_str()
-                )),
+                Err("public clients are not in the demo".to_owned()),
             );
             return None;
         }
@@ -298,13 +503,16 @@ fn steps_client<P: Provider>(
         .allow_loopback_http(true)
         .build()
         .ok()?;
-    let client = Client::<P>::builder(sandbox.endpoints())
+    let builder = Client::<P>::builder(sandbox.endpoints())
         .client_id(registered.client_id)
-        .client_secret(secret)
         .client_auth(method)
         .redirect_uri(registered.redirect_uris[0].clone())
-        .http_client(http)
-        .build();
+        .http_client(http);
+    let client = match credentials {
+        Credentials::Secret(secret) => builder.client_secret(secret.as_str()),
+        Credentials::Keys(keys) => builder.keys(keys.clone()),
+    }
+    .build();
     match client {
         Ok(client) => Some(client),
         Err(error) => {
@@ -374,8 +582,46 @@ fn describe_error<C: ProviderErrorCode>(error: &Error<C>) -> String {
     text
 }
 
+/// "encrypted (RSA-OAEP-256, A128CBC-HS256), then " for a JWE, nothing for a JWS:
+/// read from the token's protected header, for the demo's output only.
+fn describe_jose(compact: &str) -> String {
+    use base64::Engine as _;
+    let parts: Vec<&str> = compact.split('.').collect();
+    if parts.len() != 5 {
+        return String::new();
+    }
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(parts[0])
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .unwrap_or_default();
+    format!(
+        "decrypted ({}, {}), then ",
+        header["alg"].as_str().unwrap_or("?"),
+        header["enc"].as_str().unwrap_or("?")
+    )
+}
+
+/// Pretty JSON, with long strings (a base64 photo) cut to their start and length.
 fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("(not printable: {e})"))
+    fn shorten(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) if text.chars().count() > 72 => {
+                let start: String = text.chars().take(40).collect();
+                *text = format!("{start}… ({} characters)", text.chars().count());
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(shorten),
+            serde_json::Value::Object(map) => map.values_mut().for_each(shorten),
+            _ => {}
+        }
+    }
+    match serde_json::to_value(value) {
+        Ok(mut value) => {
+            shorten(&mut value);
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        }
+        Err(e) => format!("(not printable: {e})"),
+    }
 }
 
 fn describe_request(params: &AuthorizationParams, pushed: bool) -> String {

@@ -86,6 +86,12 @@ pub const RESERVED_TYPES: &[&str] = &[
     "IdTokenClaims",
     "UserInfo",
     "PROFILE",
+    "Claim",
+    "ClaimsRequest",
+    "AuthorizationErrorCode",
+    "TokenErrorCode",
+    "UserinfoErrorCode",
+    "RevocationErrorCode",
 ];
 
 /// Every type the generator defines for inline enums and objects, with the spec

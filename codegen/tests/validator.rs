@@ -67,3 +67,60 @@ fn a_misspelt_required_field_is_one_diagnostic_with_a_hint() {
 fn the_shipped_spec_is_clean() {
     assert_eq!(diagnostics_after("", ""), Vec::new());
 }
+
+const ITSME: &str = include_str!("../../specs/itsme.yaml");
+
+fn itsme_diagnostics_after(from: &str, to: &str) -> Vec<(DiagnosticClass, String, String)> {
+    assert!(ITSME.contains(from), "the spec no longer contains {from:?}");
+    match load("itsme.yaml", &ITSME.replacen(from, to, 1)) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics
+            .0
+            .into_iter()
+            .map(|d| (d.class, d.path, d.message))
+            .collect(),
+    }
+}
+
+#[test]
+fn the_itsme_spec_is_clean() {
+    assert_eq!(itsme_diagnostics_after("", ""), []);
+}
+
+#[test]
+fn per_endpoint_codes_are_unique_per_endpoint_only() {
+    // `invalid_request` is listed for four endpoints: fine. Twice for one: not.
+    let found = itsme_diagnostics_after(
+        "    - { code: invalid_token, endpoints: [userinfo],",
+        "    - { code: invalid_request, endpoints: [userinfo], message: again }\n    - { code: invalid_token, endpoints: [userinfo],",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::DuplicateErrorCode);
+    assert!(
+        found[0].2.contains("for the userinfo endpoint"),
+        "{}",
+        found[0].2
+    );
+}
+
+#[test]
+fn codes_are_either_all_per_endpoint_or_none() {
+    let found = itsme_diagnostics_after(
+        "    - { code: invalid_token, endpoints: [userinfo],",
+        "    - { code: invalid_token,",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::Inconsistent);
+    assert!(found[0].2.contains("names no endpoints"), "{}", found[0].2);
+}
+
+#[test]
+fn required_request_object_encryption_needs_algorithms() {
+    let found = itsme_diagnostics_after(
+        "  encryption:\n    alg: [RSA-OAEP, RSA-OAEP-256]\n    enc: [A128CBC-HS256, A256CBC-HS512, A128GCM, A256GCM]\n  encryption_required: true",
+        "  encryption_required: true",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::Inconsistent);
+    assert_eq!(found[0].1, "itsme.request_object.encryption_required");
+}

@@ -169,7 +169,7 @@ fn build<C: ProviderErrorCode>(
             }
         }
     }
-    let code = C::from_wire(&provider_code);
+    let code = C::from_endpoint(endpoint, &provider_code);
     let oauth_error = if wire_code.is_empty() || wire_code == provider_code {
         code.documented_oauth_error()
             .or_else(|| (!wire_code.is_empty()).then(|| OAuthErrorCode::from_wire(wire_code)))

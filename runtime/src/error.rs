@@ -34,6 +34,13 @@ pub trait ErrorMetadata {
 pub trait ProviderErrorCode: Clone + fmt::Debug + Send + Sync + 'static {
     /// Maps a code as sent by the provider to its variant.
     fn from_wire(code: &str) -> Self;
+    /// Maps a code as sent by the provider's `endpoint` to its variant. Providers
+    /// that document their codes per endpoint (itsme) answer the same code with
+    /// different meanings at different endpoints; the rest ignore `endpoint`.
+    fn from_endpoint(endpoint: EndpointKind, code: &str) -> Self {
+        let _ = endpoint;
+        Self::from_wire(code)
+    }
     /// The code as the provider sends it.
     fn as_wire(&self) -> &str;
     /// The OAuth 2 error the provider documents for this code, if any.

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod callback;
+pub mod claim_map;
 pub mod claims_request;
 pub mod client;
 pub mod config;
@@ -26,14 +27,15 @@ pub mod secret;
 pub mod store;
 pub mod values;
 
+pub use claim_map::{ClaimKey, ClaimMap, ClaimName};
 pub use claims_request::{ClaimRequest, ClaimsRequest};
 pub use client::{
     AuthorizationStart, Client, ClientBuilder, Login, Provider, ProviderVisitor, Tokens,
 };
 pub use config::ConfigError;
 pub use error::{
-    Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError, ProviderErrorCode,
-    RawResponse, ResponseProblem,
+    EndpointKind, Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ProviderError,
+    ProviderErrorCode, RawResponse, ResponseProblem,
 };
 pub use http::HttpClient;
 pub use params::{AuthorizationParams, Channel, FrontChannel, Pushed, RequestObject};

@@ -226,6 +226,11 @@ pub struct EnvironmentConfig {
     pub kind: EnvironmentKind,
     /// The provider variant it belongs to.
     pub variant: Option<&'static str>,
+    /// The client authentication methods of this environment, when they differ from
+    /// the provider's (itsme's variants: `private_key_jwt` or `client_secret_post`).
+    pub client_auth: Option<&'static [ClientAuthMethod]>,
+    /// The default method of this environment, with `client_auth`.
+    pub default_client_auth: Option<ClientAuthMethod>,
     /// The issuer.
     pub issuer: Option<&'static str>,
     /// The discovery document.

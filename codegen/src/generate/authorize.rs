@@ -48,7 +48,21 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             _ => any_channel.push(setter),
         }
     }
-    if spec.request_object.is_some() {
+    if spec
+        .request_object
+        .as_ref()
+        .is_some_and(|r| r.encryption_required)
+    {
+        any_channel.push(quote! {
+            /// Sends the whole request as a request object (RFC 9101): signed with the
+            /// relying party's key, then encrypted to the provider (a nested JWT), the
+            /// only form the provider accepts.
+            pub fn request_object(mut self) -> Self {
+                self.params.set_request_object(#rt::RequestObject::SignedEncrypted);
+                self
+            }
+        });
+    } else if spec.request_object.is_some() {
         any_channel.push(quote! {
             /// Sends the whole request as a request object (RFC 9101): signed with the
             /// relying party's key, or signed and then encrypted to the provider.
@@ -62,7 +76,8 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         let setter = quote! {
             /// Sets `claims` (OpenID Connect Core 5.5): the claims to deliver in the ID
             /// token and from userinfo, and which of them are essential.
-            pub fn claims(mut self, claims: #rt::ClaimsRequest) -> Self {
+            pub fn claims(mut self, claims: ClaimsRequest) -> Self {
+                let claims: #rt::ClaimsRequest = claims.into();
                 self.params.set("claims", claims.to_json().to_string());
                 self
             }

@@ -22,6 +22,20 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         if let Some(issuer) = &env.issuer {
             doc.push_str(&format!("\n\nIssuer: `{issuer}`."));
         }
+        if let Some(variant) = &env.variant {
+            doc.push_str(&format!("\n\nVariant: `{variant}`."));
+        }
+        if let Some(auth) = &env.client_auth {
+            let methods: Vec<String> = auth
+                .methods
+                .iter()
+                .map(|m| format!("`{}`", m.as_str()))
+                .collect();
+            doc.push_str(&format!(
+                "\n\nClient authentication: {}.",
+                methods.join(", ")
+            ));
+        }
         let doc = super::doc_attr(Some(&doc));
         variants.push(quote!(#doc #variant,));
         let kind = match env.kind {
@@ -47,11 +61,30 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             opt(&e.end_session),
         );
         let variant_name = opt(&env.variant);
+        let (env_auth, env_default_auth) = match &env.client_auth {
+            Some(auth) => {
+                let methods = auth
+                    .methods
+                    .iter()
+                    .map(|m| super::profile::client_auth_method(cx, *m));
+                let default = match auth.default_method() {
+                    Some(m) => {
+                        let m = super::profile::client_auth_method(cx, m);
+                        quote!(Some(#m))
+                    }
+                    None => quote!(None),
+                };
+                (quote!(Some(&[#(#methods),*])), default)
+            }
+            None => (quote!(None), quote!(None)),
+        };
         configs.push(quote! {
             const #constant: #rt::EnvironmentConfig = #rt::EnvironmentConfig {
                 name: #name,
                 kind: #kind,
                 variant: #variant_name,
+                client_auth: #env_auth,
+                default_client_auth: #env_default_auth,
                 issuer: #issuer,
                 discovery: #discovery,
                 authorization: #authorization,

@@ -5,6 +5,7 @@
 //! codes. Every protocol step is the runtime's.
 
 mod authorize;
+mod claim_names;
 mod claims;
 mod docs;
 mod environments;
@@ -72,6 +73,7 @@ pub fn generate_items(validated: &ValidatedSpec, options: &GenerateOptions) -> T
     let scopes = scopes::generate(&cx);
     let authorize = authorize::generate(&cx);
     let claims = claims::generate(&cx);
+    let claim_names = claim_names::generate(&cx);
     let errors = errors::generate(&cx);
     let test_users = environments::test_users(&cx);
     quote! {
@@ -81,6 +83,7 @@ pub fn generate_items(validated: &ValidatedSpec, options: &GenerateOptions) -> T
         #authorize
         #types
         #claims
+        #claim_names
         #errors
         #test_users
     }

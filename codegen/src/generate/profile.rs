@@ -185,7 +185,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     }
 }
 
-fn client_auth_method(cx: &Context<'_>, method: ClientAuthMethod) -> TokenStream {
+pub(super) fn client_auth_method(cx: &Context<'_>, method: ClientAuthMethod) -> TokenStream {
     let rt = &cx.rt;
     match method {
         ClientAuthMethod::ClientSecretBasic => quote!(#rt::ClientAuthMethod::ClientSecretBasic),

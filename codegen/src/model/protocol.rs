@@ -266,6 +266,10 @@ pub struct RequestObjectSpec {
     /// Whether every authorization request must be a request object.
     #[serde(default)]
     pub required: bool,
+    /// Whether a request object must be encrypted as well as signed (itsme): then the
+    /// generated API offers no signed-only request object.
+    #[serde(default)]
+    pub encryption_required: bool,
     /// Members every request object carries with a fixed value (imID's `version`).
     #[serde(default)]
     pub fixed: IndexMap<String, String>,

@@ -186,6 +186,17 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             reporter,
             out,
         );
+        if request_object.encryption_required && request_object.encryption.is_none() {
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::Inconsistent,
+                        &root.key("request_object").key("encryption_required"),
+                        "request objects must be encrypted, but `request_object` has no `encryption`",
+                    )
+                    .help("list the provider's key management and content encryption algorithms under `request_object.encryption`"),
+            );
+        }
     }
 
     if let Some(authorize) = &spec.authorize {

@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticClass};
 use crate::ident;
 use crate::load::path::SpecPath;
 use crate::load::Reporter;
-use crate::model::{Spec, TypeSpec};
+use crate::model::{ErrorEndpoint, Spec, TypeSpec};
 use crate::names;
 
 /// Rust names taken by the generated authorization request builder itself.
@@ -163,26 +163,7 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         check_type(&claim.ty, &path.key("type"), reporter, out);
     }
 
-    let mut codes = HashMap::new();
-    let mut variants = Names::new(DiagnosticClass::IdentifierCollision, "error code");
-    for (i, code) in spec.errors.codes.iter().enumerate() {
-        let path = root.key("errors").key("codes").index(i);
-        if let Some(first) = codes.insert(code.code.as_str(), i) {
-            out.push(
-                reporter
-                    .at(
-                        DiagnosticClass::DuplicateErrorCode,
-                        &path.key("code"),
-                        format!("error code `{}` is listed twice", code.code),
-                    )
-                    .help(format!(
-                        "it is first listed at errors.codes[{first}]; keep one"
-                    )),
-            );
-            continue;
-        }
-        variants.add(names::error_code(code), &code.code, path, reporter, out);
-    }
+    check_error_codes(spec, &root, reporter, out);
 
     if let Some(sandbox) = &spec.sandbox {
         let mut users = Names::new(DiagnosticClass::IdentifierCollision, "sandbox user");
@@ -351,6 +332,67 @@ impl Names {
             );
         } else {
             self.seen.insert(rust, wire.to_owned());
+        }
+    }
+}
+
+/// Each code once (per endpoint, when codes are documented per endpoint), each on its
+/// own Rust variant, and either every code names its endpoints or none does.
+fn check_error_codes(spec: &Spec, root: &SpecPath, reporter: &Reporter, out: &mut Vec<Diagnostic>) {
+    let per_endpoint = spec.errors.per_endpoint();
+    // One enum per endpoint, or one for all: `None` stands for the single enum.
+    let mut seen: HashMap<(Option<ErrorEndpoint>, &str), usize> = HashMap::new();
+    let mut variants: HashMap<Option<ErrorEndpoint>, Names> = HashMap::new();
+    for (i, code) in spec.errors.codes.iter().enumerate() {
+        let path = root.key("errors").key("codes").index(i);
+        if per_endpoint && code.endpoints.is_empty() {
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::Inconsistent,
+                        &path,
+                        format!(
+                            "error code `{}` names no endpoints, but other codes do",
+                            code.code
+                        ),
+                    )
+                    .help("when codes are documented per endpoint, give every code `endpoints`"),
+            );
+            continue;
+        }
+        let enums: Vec<Option<ErrorEndpoint>> = if per_endpoint {
+            code.endpoints.iter().copied().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for endpoint in enums {
+            if let Some(first) = seen.insert((endpoint, code.code.as_str()), i) {
+                let at = endpoint
+                    .map(|e| format!(" for the {} endpoint", e.as_str()))
+                    .unwrap_or_default();
+                out.push(
+                    reporter
+                        .at(
+                            DiagnosticClass::DuplicateErrorCode,
+                            &path.key("code"),
+                            format!("error code `{}` is listed twice{at}", code.code),
+                        )
+                        .help(format!(
+                            "it is first listed at errors.codes[{first}]; keep one"
+                        )),
+                );
+                continue;
+            }
+            variants
+                .entry(endpoint)
+                .or_insert_with(|| Names::new(DiagnosticClass::IdentifierCollision, "error code"))
+                .add(
+                    names::error_code(code),
+                    &code.code,
+                    path.clone(),
+                    reporter,
+                    out,
+                );
         }
     }
 }

@@ -125,11 +125,18 @@ impl<P: Provider> ClientBuilder<P> {
             .client_id
             .filter(|id| !id.is_empty())
             .ok_or(ConfigError::MissingClientId)?;
+        // An environment of a provider variant narrows the methods to its own.
+        let (allowed, default) = match &self.target {
+            Target::Static(env) if env.client_auth.is_some() => {
+                (env.client_auth.unwrap_or_default(), env.default_client_auth)
+            }
+            _ => (profile.client_auth, profile.default_client_auth),
+        };
         let client_auth = self
             .client_auth
-            .or(profile.default_client_auth)
+            .or(default)
             .ok_or(ConfigError::ClientAuthNotAllowed("none"))?;
-        if !profile.client_auth.contains(&client_auth) {
+        if !allowed.contains(&client_auth) {
             return Err(ConfigError::ClientAuthNotAllowed(client_auth.as_str()));
         }
         match client_auth {
