@@ -52,6 +52,23 @@ fn generic_oidc_module_is_pinned_as_compiled() {
     );
 }
 
+#[cfg(feature = "itsme")]
+#[test]
+fn itsme_module_is_pinned_as_compiled() {
+    const COMPILED_ITSME: &str = include_str!(concat!(env!("OUT_DIR"), "/itsme.rs"));
+    insta::assert_snapshot!("itsme", COMPILED_ITSME);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/itsme.yaml");
+    let spec = idspec_codegen::load_file(&path).unwrap_or_else(|d| panic!("{d}"));
+    let fresh = idspec_codegen::render(
+        &idspec_codegen::generate(&spec, &GenerateOptions::default()),
+        "itsme.yaml",
+    );
+    assert!(
+        fresh == COMPILED_ITSME,
+        "a fresh generation differs from the compiled module"
+    );
+}
+
 #[cfg(feature = "mobileid")]
 #[test]
 fn mobileid_module_is_pinned_as_compiled() {
