@@ -12,6 +12,10 @@
 //! transport. Faulty discovery documents and JWKS live under
 //! `/faulty/<name>/`. Every negative test asserts the specific typed error.
 //!
+//! Beyond the certification list, too: direct encryption (`dir`) of ID tokens and
+//! userinfo with a key derived from the client secret (itsme's client-secret
+//! variant), and token revocation (RFC 7009).
+//!
 //! The descriptions are quoted from the OpenID Foundation's RP certification
 //! test list (rp.certification.openid.net); tests the certification names but
 //! does not describe (A128KW) or describes only by reference (request objects by
@@ -22,17 +26,21 @@
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use idspec::generic_oidc::{AuthorizationRequest, Client, ClientBuilder, Error, Login, Scope};
+use idspec::generic_oidc::{
+    AuthorizationRequest, Claim, ClaimsRequest, Client, ClientBuilder, Error, ErrorCode,
+    IdTokenClaims, Scope, UserInfo,
+};
 use idspec::runtime::callback::CallbackError;
 use idspec::runtime::config::ConfigError;
 use idspec::runtime::discovery::DiscoveryError;
 use idspec::runtime::error::EndpointKind;
 use idspec::runtime::http::HttpError;
 use idspec::runtime::id_token::IdTokenError;
-use idspec::runtime::jose::{JoseError, RelyingPartyKeys, SigningAlg};
+use idspec::runtime::jose::{JoseError, JweAlgorithms, RelyingPartyKeys, SigningAlg};
 use idspec::runtime::{
-    AuthorizationParams, ClaimRequest, ClaimsRequest, ClientAuthMethod, Endpoints, ErrorMetadata,
-    HttpClient, OAuthErrorCode, RequestObject, ResponseProblem, TokenPlacement,
+    AccessToken, AuthorizationParams, ClaimRequest, ClientAuthMethod, Endpoints, ErrorMetadata,
+    HttpClient, OAuthErrorCode, Provider, ProviderProfile, RequestObject, ResponseProblem,
+    TokenPlacement, UserinfoProfile,
 };
 use idspec_testkit::conformance::{
     client_secret, jose_header, rp_private_jwks, ConformanceProvider, REDIRECT_URI, SUBJECT,
@@ -104,7 +112,10 @@ fn build(builder: ClientBuilder) -> Client {
 }
 
 /// Starts a login and plays the end-user: returns the redirect back to the RP.
-async fn authorize(client: &Client, request: impl Into<AuthorizationParams>) -> Url {
+async fn authorize<P: Provider>(
+    client: &idspec::runtime::Client<P>,
+    request: impl Into<AuthorizationParams>,
+) -> Url {
     let start = client
         .start(request)
         .await
@@ -113,7 +124,10 @@ async fn authorize(client: &Client, request: impl Into<AuthorizationParams>) -> 
 }
 
 /// A whole login: start, the end-user, complete.
-async fn log_in(client: &Client, request: impl Into<AuthorizationParams>) -> Result<Login, Error> {
+async fn log_in<P: Provider<ErrorCode = ErrorCode>>(
+    client: &idspec::runtime::Client<P>,
+    request: impl Into<AuthorizationParams>,
+) -> Result<idspec::runtime::Login<P>, Error> {
     let callback = authorize(client, request).await;
     client.complete(callback.as_str()).await
 }
@@ -168,7 +182,7 @@ fn with_param(url: &Url, name: &str, value: &str) -> Url {
 }
 
 /// The ID token as received.
-fn raw_id_token(login: &Login) -> &str {
+fn raw_id_token<P: Provider>(login: &idspec::runtime::Login<P>) -> &str {
     login
         .tokens()
         .id_token
@@ -625,6 +639,116 @@ async fn rp_userinfo_sig_enc() {
 }
 
 // ---------------------------------------------------------------------------
+// Beyond the certification: direct encryption with the client secret (dir)
+// ---------------------------------------------------------------------------
+
+/// What itsme's client-secret variant encrypts ID tokens and userinfo with.
+const DIR_A256GCM: JweAlgorithms = JweAlgorithms {
+    alg: &["dir"],
+    enc: &["A256GCM"],
+};
+
+/// The generic provider as a spec that declares `dir` describes it: ID tokens and
+/// userinfo encrypted with `dir` + A256GCM and nothing else. specs/generic-oidc.yaml
+/// does not list `dir`, so the generic client refuses these responses (checked
+/// below); everything else is the generic spec's.
+#[derive(Clone, Copy, Debug)]
+struct DirEncryptingProvider;
+
+static DIR_PROFILE: ProviderProfile = ProviderProfile {
+    id: "generic_oidc_dir",
+    id_token_encryption: Some(DIR_A256GCM),
+    userinfo: Some(UserinfoProfile {
+        encryption: Some(DIR_A256GCM),
+        ..match idspec::generic_oidc::PROFILE.userinfo {
+            Some(userinfo) => userinfo,
+            None => panic!("the generic spec has a userinfo endpoint"),
+        }
+    }),
+    ..idspec::generic_oidc::PROFILE
+};
+
+impl Provider for DirEncryptingProvider {
+    type ErrorCode = ErrorCode;
+    type Scope = Scope;
+    type IdTokenClaims = IdTokenClaims;
+    type UserInfo = UserInfo;
+    const PROFILE: &'static ProviderProfile = &DIR_PROFILE;
+}
+
+/// A client of `client_id` whose spec allows `dir`, authenticating with
+/// client_secret_post and this secret.
+fn dir_client(client_id: &str, secret: &str) -> idspec::runtime::Client<DirEncryptingProvider> {
+    idspec::runtime::Client::<DirEncryptingProvider>::builder(
+        Endpoints::discover(op().issuer()).expect("issuer URL"),
+    )
+    .client_id(client_id)
+    .client_secret(secret)
+    .client_auth(ClientAuthMethod::ClientSecretPost)
+    .redirect_uri(REDIRECT_URI)
+    .http_client(http(Duration::from_secs(10)))
+    .build()
+    .expect("a valid client configuration")
+}
+
+/// rp-id_token-sig+enc and rp-userinfo-sig+enc with direct encryption: the
+/// provider encrypts the signed ID token and the signed userinfo response with
+/// `dir` + A256GCM, the content key being the client secret's SHA-256 (OpenID
+/// Connect Core 10.2), as itsme's client-secret variant does. Expected, as there:
+/// "Accept the ID Token after doing ID Token validation", and "receive, verify
+/// the signature and decrypt the UserInfo Response".
+#[tokio::test]
+async fn rp_id_token_sig_enc_dir() {
+    let name = "rp-id_token-sig+enc-dir";
+    let client = dir_client(name, &client_secret(name));
+    let login = ok(log_in(&client, plain().scope(Scope::Email)).await);
+    assert_eq!(login.subject(), Some(SUBJECT));
+    assert!(login.claims().aud.contains(name));
+    let id_token = raw_id_token(&login);
+    let parts: Vec<&str> = id_token.split('.').collect();
+    assert_eq!(parts.len(), 5, "a JWE");
+    assert_eq!(parts[1], "", "dir sends no encrypted key");
+    let header = jose_header(id_token);
+    assert_eq!(
+        (&header["alg"], &header["enc"]),
+        (&json!("dir"), &json!("A256GCM")),
+        "{header}"
+    );
+    assert_eq!(
+        op().observed(name).await["token_endpoint_auth"],
+        json!(["client_secret_post"])
+    );
+
+    let userinfo = ok(client.userinfo(&login).await);
+    assert_eq!(userinfo.sub, SUBJECT);
+    assert_eq!(userinfo.email.as_deref(), Some("janedoe@example.com"));
+
+    // The userinfo response really is encrypted with dir: a client whose spec does
+    // not list it refuses it, and one with another secret cannot read it.
+    let generic = build(builder(name).client_auth(ClientAuthMethod::ClientSecretPost));
+    assert_error!(
+        generic
+            .userinfo_with(login.access_token(), login.subject())
+            .await,
+        Error::Jose(JoseError::EncryptionNotAllowed { alg, enc }) if alg == "dir" && enc == "A256GCM"
+    );
+    let another_secret = dir_client(name, "not-the-secret-this-client-was-registered-with");
+    assert_error!(
+        another_secret
+            .userinfo_with(login.access_token(), login.subject())
+            .await,
+        Error::Jose(JoseError::DecryptionFailed)
+    );
+
+    // The same goes for the ID token: the generic spec does not allow dir.
+    assert_error!(
+        log_in(&generic, plain()).await,
+        Error::IdToken(IdTokenError::Jose(JoseError::EncryptionNotAllowed { alg, enc }))
+            if alg == "dir" && enc == "A256GCM"
+    );
+}
+
+// ---------------------------------------------------------------------------
 // RP certification: discovery and keys
 // ---------------------------------------------------------------------------
 
@@ -748,7 +872,8 @@ async fn rp_key_rotation_op_sign_key() {
 #[tokio::test]
 async fn rp_claims_request_id_token() {
     let client = rp_client("rp-claims_request-id_token");
-    let request = plain().claims(ClaimsRequest::new().id_token("email", ClaimRequest::Essential));
+    let request =
+        plain().claims(ClaimsRequest::new().id_token(Claim::Email, ClaimRequest::Essential));
     let start = ok(client.start(request).await);
     let claims: Value =
         serde_json::from_str(&query_param(&start.url, "claims").expect("a claims parameter"))
@@ -767,7 +892,8 @@ async fn rp_claims_request_id_token() {
 #[tokio::test]
 async fn rp_claims_request_userinfo() {
     let client = rp_client("rp-claims_request-userinfo");
-    let request = plain().claims(ClaimsRequest::new().userinfo("name", ClaimRequest::Voluntary));
+    let request =
+        plain().claims(ClaimsRequest::new().userinfo(Claim::Name, ClaimRequest::Voluntary));
     let login = ok(log_in(&client, request).await);
     assert_eq!(login.claims().name, None, "asked for at userinfo only");
     let userinfo = ok(client.userinfo(&login).await);
@@ -976,6 +1102,112 @@ async fn authorization_code_replayed() {
         Error::Provider(provider) if provider.oauth_error() == Some(&OAuthErrorCode::InvalidGrant)
             && provider.endpoint() == EndpointKind::Token
     );
+}
+
+// ---------------------------------------------------------------------------
+// Beyond the certification: token revocation (RFC 7009)
+// ---------------------------------------------------------------------------
+
+/// Revoking the access token: the provider answers 200 and the token no longer
+/// works at userinfo, which refuses it with a typed `invalid_token`. Revoking it
+/// again is no error (RFC 7009 2.2: an invalid token gets a 200 too). The
+/// revocation is authenticated like the token request, with the hint.
+#[tokio::test]
+async fn revocation_of_the_access_token() {
+    let name = "revocation-access-token";
+    let client = rp_client(name);
+    let login = ok(log_in(&client, plain().scope(Scope::Email)).await);
+    ok(client.userinfo(&login).await);
+
+    ok(client.revoke(login.access_token()).await);
+    let error = assert_error!(
+        client.userinfo(&login).await,
+        Error::Provider(provider) if provider.oauth_error() == Some(&OAuthErrorCode::InvalidToken)
+            && provider.endpoint() == EndpointKind::Userinfo
+    );
+    assert_eq!(error.code(), "invalid_token");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(login.access_token().secret()), "{shown}");
+
+    ok(client.revoke(login.access_token()).await);
+    assert_eq!(
+        op().observed(name).await["revocation"],
+        json!([
+            "client_secret_basic access_token",
+            "client_secret_basic access_token"
+        ])
+    );
+}
+
+/// Revoking the refresh token, authenticated with a client_secret_jwt assertion
+/// whose audience is the revocation endpoint: the refresh token is refused at the
+/// token endpoint afterwards, and the grant's access token is gone with it.
+#[tokio::test]
+async fn revocation_of_the_refresh_token() {
+    let name = "revocation-refresh-token";
+    let client = build(builder(name).client_auth(ClientAuthMethod::ClientSecretJwt));
+    let login = ok(log_in(&client, plain().scope(Scope::Email)).await);
+    let refresh_token = login
+        .refresh_token()
+        .expect("the provider issues refresh tokens");
+
+    ok(client.revoke(refresh_token).await);
+    assert_error!(
+        client.refresh(&login).await,
+        Error::Provider(provider) if provider.oauth_error() == Some(&OAuthErrorCode::InvalidGrant)
+            && provider.endpoint() == EndpointKind::Token
+    );
+    assert_error!(
+        client.userinfo(&login).await,
+        Error::Provider(provider) if provider.oauth_error() == Some(&OAuthErrorCode::InvalidToken)
+    );
+    assert_eq!(
+        op().observed(name).await["revocation"],
+        json!(["client_secret_jwt HS256 refresh_token"])
+    );
+}
+
+/// A token the provider does not revoke: node-oidc-provider refuses structured
+/// (JWT) tokens with RFC 7009's `unsupported_token_type` (the code itsme documents
+/// for the same case), which arrives decoded, from the revocation endpoint, and
+/// without the token in the error.
+#[tokio::test]
+async fn revocation_of_an_unsupported_token_type() {
+    let name = "revocation-unsupported-token-type";
+    let client = rp_client(name);
+    let login = ok(log_in(&client, plain()).await);
+    let jwt = raw_id_token(&login);
+
+    let error = assert_error!(
+        client.revoke(&AccessToken::new(jwt)).await,
+        Error::Provider(provider) if provider.endpoint() == EndpointKind::Revocation
+            && provider.oauth_error()
+                == Some(&OAuthErrorCode::Other("unsupported_token_type".to_owned()))
+    );
+    assert_eq!(error.code(), "unsupported_token_type");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(jwt), "{shown}");
+    // The login's own access token is unaffected.
+    ok(client.userinfo(&login).await);
+}
+
+/// Without a revocation endpoint (none configured, a discovery document without
+/// one), revoking is a configuration error, and nothing is sent.
+#[tokio::test]
+async fn revocation_without_an_endpoint() {
+    // Not registered at the provider: nothing is ever sent for it.
+    let name = "revocation-without-an-endpoint";
+    let endpoints = Endpoints {
+        issuer: Some(op().issuer().to_owned()),
+        token: Some(op().url("/token")),
+        ..Default::default()
+    };
+    let client = build(builder_for(name, endpoints));
+    assert_error!(
+        client.revoke(&AccessToken::new("some-access-token")).await,
+        Error::Config(ConfigError::MissingEndpoint("revocation"))
+    );
+    assert_eq!(op().observed(name).await["revocation"], json!([]));
 }
 
 // ---------------------------------------------------------------------------

@@ -698,7 +698,8 @@ pub mod seeds {
             ("A128KW", "A128CBC-HS256", None),
             ("A192KW", "A192CBC-HS384", None),
             ("A256KW", "A256GCM", None),
-            // Refused: RSA1_5 and dir are never accepted.
+            // Refused: RSA1_5 is never accepted. `dir` (last) decrypts with the key
+            // derived from the client secret, as these algorithms allow it.
             ("RSA1_5", "A128CBC-HS256", Some("fuzz-rsa")),
             ("dir", "A256GCM", None),
         ] {

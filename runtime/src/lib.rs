@@ -30,7 +30,8 @@ pub mod values;
 pub use claim_map::{ClaimKey, ClaimMap, ClaimName};
 pub use claims_request::{ClaimRequest, ClaimsRequest};
 pub use client::{
-    AuthorizationStart, Client, ClientBuilder, Login, Provider, ProviderVisitor, Tokens,
+    AuthorizationStart, Client, ClientBuilder, Login, Provider, ProviderVisitor, RevocableToken,
+    Tokens,
 };
 pub use config::ConfigError;
 pub use error::{

@@ -5,9 +5,10 @@
 // The provider is node-oidc-provider with every feature a relying party can
 // be certified against switched on: discovery, PAR, request objects (signed,
 // and signed-then-encrypted, by value and through PAR), the claims
-// parameter, signed and encrypted userinfo, ID token encryption (RSA-OAEP
-// and A128KW), revocation, and all four client authentication methods at
-// the token endpoint. Its JWKS holds several signing keys (two RSA, one
+// parameter, signed and encrypted userinfo, ID token and userinfo
+// encryption (RSA-OAEP, A128KW, and dir with a key derived from the client
+// secret), revocation, and all four client authentication methods at the
+// token and revocation endpoints. Its JWKS holds several signing keys (two RSA, one
 // P-256) and one encryption key.
 //
 // A certified provider never misbehaves on its own, so misbehaviour is
@@ -28,8 +29,10 @@
 //   * /control/...: POST /control/rotate?client=<id> adds a new signing key
 //               to the published JWKS and signs that client's ID tokens with
 //               it from then on; GET /control/observed/<id> tells what the
-//               provider saw of that client (client authentication method,
-//               access token placement at userinfo, request objects);
+//               provider saw of that client (client authentication method
+//               at the token and revocation endpoints, the revocation's
+//               token_type_hint, access token placement at userinfo,
+//               request objects);
 //               /control/redirect-target counts requests that followed a
 //               redirect the provider should never have seen followed.
 //
@@ -185,6 +188,19 @@ const CLIENTS = {
   'rp-id_token-sig+enc-a128kw': {
     metadata: { id_token_encrypted_response_alg: 'A128KW', id_token_encrypted_response_enc: 'A128CBC-HS256' },
   },
+  // itsme's client-secret variant: the ID token and the signed userinfo
+  // encrypted directly (dir) with A256GCM, the content key derived from the
+  // client secret (OpenID Connect Core 10.2).
+  'rp-id_token-sig+enc-dir': {
+    metadata: {
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_encrypted_response_alg: 'dir',
+      id_token_encrypted_response_enc: 'A256GCM',
+      userinfo_signed_response_alg: 'RS256',
+      userinfo_encrypted_response_alg: 'dir',
+      userinfo_encrypted_response_enc: 'A256GCM',
+    },
+  },
   'rp-userinfo-bad-sub-claim': { userinfo: { claims: (p) => { p.sub = 'somebody-else-248289761002'; } } },
   'rp-userinfo-bearer-header': {},
   'rp-userinfo-bearer-body': {},
@@ -236,6 +252,12 @@ const CLIENTS = {
   'discovery-endpoints-on-another-host': {},
   'discovery-not-json': {},
   'authorization-code-replayed': {},
+  // Token revocation (RFC 7009), authenticated as at the token endpoint.
+  'revocation-access-token': {},
+  'revocation-refresh-token': {
+    metadata: { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256' },
+  },
+  'revocation-unsupported-token-type': {},
 };
 
 const CLIENT_METADATA = Object.entries(CLIENTS).map(([clientId, { metadata }]) => ({
@@ -259,6 +281,7 @@ function observed(clientId) {
   if (!observations.has(clientId)) {
     observations.set(clientId, {
       token_endpoint_auth: [],
+      revocation: [],
       userinfo_token: [],
       request_objects: [],
       redirect_target_hits: 0,
@@ -446,6 +469,21 @@ function tokenTransportFault(ctx, fault, clientId) {
     default:
       throw new Error(`unknown token fault ${fault}`);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Middleware: revocation (client authentication method, token_type_hint)
+// ---------------------------------------------------------------------------
+
+async function revocationEndpoint(ctx, next) {
+  if (ctx.method !== 'POST' || ctx.path !== ROUTES.revocation) return next();
+  const form = await formParams(ctx);
+  const auth = clientAuthentication(ctx, form);
+  if (auth.clientId) {
+    const method = auth.alg ? `${auth.method} ${auth.alg}` : auth.method;
+    observed(auth.clientId).revocation.push(`${method} ${first(form?.token_type_hint) ?? 'no-hint'}`);
+  }
+  return next();
 }
 
 // ---------------------------------------------------------------------------
@@ -770,8 +808,8 @@ function configuration() {
       userinfoSigningAlgValues: ['RS256', 'ES256', 'HS256'],
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'HS256'],
       clientAuthSigningAlgValues: ['HS256', 'RS256', 'PS256', 'ES256'],
-      idTokenEncryptionAlgValues: ['RSA-OAEP', 'RSA-OAEP-256', 'A128KW', 'A256KW'],
-      userinfoEncryptionAlgValues: ['RSA-OAEP', 'RSA-OAEP-256', 'A128KW', 'A256KW'],
+      idTokenEncryptionAlgValues: ['RSA-OAEP', 'RSA-OAEP-256', 'A128KW', 'A256KW', 'dir'],
+      userinfoEncryptionAlgValues: ['RSA-OAEP', 'RSA-OAEP-256', 'A128KW', 'A256KW', 'dir'],
       requestObjectEncryptionAlgValues: ['RSA-OAEP', 'RSA-OAEP-256', 'A128KW', 'A256KW'],
     },
     features: {
@@ -823,6 +861,7 @@ async function main() {
   provider.use(authorizationRequests);
   provider.use(authorizationResponses);
   provider.use(tokenEndpoint);
+  provider.use(revocationEndpoint);
   provider.use(userinfoEndpoint);
   provider.use(interactionRoute(provider));
   logProviderErrors(provider);

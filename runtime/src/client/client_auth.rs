@@ -1,6 +1,7 @@
-//! Client authentication at the token and PAR endpoints (OpenID Connect Core 9):
-//! HTTP Basic, the secret in the body, or a JWT assertion signed with the secret
-//! (`client_secret_jwt`) or the relying party's key (`private_key_jwt`, RFC 7523).
+//! Client authentication at the token, PAR and revocation endpoints (OpenID Connect
+//! Core 9, RFC 7009 2.1): HTTP Basic, the secret in the body, or a JWT assertion
+//! signed with the secret (`client_secret_jwt`) or the relying party's key
+//! (`private_key_jwt`, RFC 7523).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

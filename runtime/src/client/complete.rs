@@ -144,19 +144,7 @@ impl<P: Provider> Client<P> {
             .execute(EndpointKind::Token, request.form(&form))
             .await?;
         if !(200..300).contains(&raw.status) {
-            let profile = self.profile();
-            return Err(
-                match dialect::body_error(&profile.errors, EndpointKind::Token, &raw) {
-                    Some(error) => error.into(),
-                    None => ResponseError::new(
-                        EndpointKind::Token,
-                        format!("HTTP status {}", raw.status),
-                    )
-                    .with_problem(crate::error::ResponseProblem::Status)
-                    .with_raw(raw)
-                    .into(),
-                },
-            );
+            return Err(self.endpoint_error(EndpointKind::Token, raw));
         }
         Ok(Tokens::parse(
             &raw,

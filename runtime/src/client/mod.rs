@@ -2,14 +2,15 @@
 //!
 //! One implementation of the authorization code flow (with PKCE, PAR, RFC 9207
 //! `iss`), the token exchange with client authentication, ID token validation,
-//! userinfo (JSON and signed) and refresh. What differs between providers comes from
-//! `P::PROFILE`, generated from the spec.
+//! userinfo (JSON, signed, signed and encrypted), refresh and revocation. What
+//! differs between providers comes from `P::PROFILE`, generated from the spec.
 
 mod builder;
 mod client_auth;
 mod complete;
 mod request_object;
 mod resolve;
+mod revoke;
 mod start;
 mod tokens;
 mod userinfo;
@@ -21,10 +22,11 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 pub use builder::ClientBuilder;
+pub use revoke::RevocableToken;
 pub use start::AuthorizationStart;
 pub use tokens::{Login, Tokens};
 
-use crate::error::ProviderErrorCode;
+use crate::error::{EndpointKind, ProviderErrorCode, ResponseError};
 use crate::http::HttpClient;
 use crate::profile::{ClientAuthMethod, ProviderProfile};
 use crate::secret::ClientSecret;
@@ -129,5 +131,22 @@ impl<P: Provider> Client<P> {
 
     fn profile(&self) -> &'static ProviderProfile {
         P::PROFILE
+    }
+
+    /// The error for a non-success answer of a form endpoint (token, revocation):
+    /// the provider's error, decoded with its dialect, when the body holds one;
+    /// otherwise the bare status, with the response kept.
+    fn endpoint_error(
+        &self,
+        endpoint: EndpointKind,
+        raw: crate::RawResponse,
+    ) -> crate::Error<P::ErrorCode> {
+        match crate::dialect::body_error(&self.profile().errors, endpoint, &raw) {
+            Some(error) => error.into(),
+            None => ResponseError::new(endpoint, format!("HTTP status {}", raw.status))
+                .with_problem(crate::error::ResponseProblem::Status)
+                .with_raw(raw)
+                .into(),
+        }
     }
 }

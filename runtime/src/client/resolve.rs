@@ -21,6 +21,7 @@ pub(super) enum Endpoint {
     Token,
     Userinfo,
     Par,
+    Revocation,
 }
 
 impl Endpoint {
@@ -30,6 +31,7 @@ impl Endpoint {
             Self::Token => "token",
             Self::Userinfo => "userinfo",
             Self::Par => "pushed authorization request",
+            Self::Revocation => "revocation",
         }
     }
 }
@@ -88,6 +90,7 @@ impl Resolver {
             Endpoint::Token => &self.endpoints.token,
             Endpoint::Userinfo => &self.endpoints.userinfo,
             Endpoint::Par => &self.endpoints.par,
+            Endpoint::Revocation => &self.endpoints.revocation,
         };
         if let Some(url) = configured {
             return Ok(url.clone());
@@ -97,6 +100,7 @@ impl Resolver {
             Endpoint::Token => m.token_endpoint.clone(),
             Endpoint::Userinfo => m.userinfo_endpoint.clone(),
             Endpoint::Par => m.pushed_authorization_request_endpoint.clone(),
+            Endpoint::Revocation => m.revocation_endpoint.clone(),
         });
         let url = discovered.ok_or(ConfigError::MissingEndpoint(endpoint.name()))?;
         self.http.check_url(endpoint.name(), &url)?;

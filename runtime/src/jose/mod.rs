@@ -1,12 +1,13 @@
-//! JOSE: compact JWS verification against a provider's JWKS or the client secret.
+//! JOSE: compact JWS verification against a provider's JWKS or the client secret,
+//! JWE decryption of nested JWTs addressed to the relying party, and signing and
+//! encrypting what the relying party sends.
 //!
 //! The rules are the ones openid-client and oauth4webapi enforce: an explicit
 //! allow-list of algorithms, `none` never, HMAC only ever keyed with the client
 //! secret (so a public key can never be used as an HMAC key), no `crit` extensions,
-//! and a JWKS cache whose refetch on an unknown `kid` is rate-limited.
-//!
-//! Decryption (JWE) is not here yet: an encrypted token is reported as
-//! [`JoseError::Encrypted`].
+//! and a JWKS cache whose refetch on an unknown `kid` is rate-limited. A JWE is
+//! decrypted only with algorithms the provider's spec lists; one where the spec
+//! allows none is reported as [`JoseError::Encrypted`].
 
 mod alg;
 mod decrypt;
