@@ -658,6 +658,7 @@ struct DirEncryptingProvider;
 static DIR_PROFILE: ProviderProfile = ProviderProfile {
     id: "generic_oidc_dir",
     id_token_encryption: Some(DIR_A256GCM),
+    id_token_encryption_required: false,
     userinfo: Some(UserinfoProfile {
         encryption: Some(DIR_A256GCM),
         ..match idspec::generic_oidc::PROFILE.userinfo {

@@ -124,3 +124,14 @@ fn required_request_object_encryption_needs_algorithms() {
     assert_eq!(found[0].0, DiagnosticClass::Inconsistent);
     assert_eq!(found[0].1, "itsme.request_object.encryption_required");
 }
+
+#[test]
+fn required_id_token_encryption_needs_algorithms() {
+    let found = itsme_diagnostics_after(
+        "  encryption:\n    alg: [RSA-OAEP, RSA-OAEP-256, dir]\n    enc: [A128CBC-HS256, A256CBC-HS512, A128GCM, A256GCM]\n  encryption_required: true",
+        "  encryption_required: true",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::Inconsistent);
+    assert_eq!(found[0].1, "itsme.id_token.encryption_required");
+}

@@ -183,6 +183,8 @@ pub struct ProviderProfile {
     pub id_token_signing: &'static [SigningAlg],
     /// Allowed ID token encryption, when the provider encrypts ID tokens.
     pub id_token_encryption: Option<JweAlgorithms>,
+    /// Whether every ID token must be encrypted: a bare JWS is refused.
+    pub id_token_encryption_required: bool,
     /// Request objects, when the provider takes them.
     pub request_object: Option<RequestObjectProfile>,
     /// The userinfo endpoint, if any.

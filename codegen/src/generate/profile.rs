@@ -54,6 +54,10 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         None => quote!(None),
     };
     let id_token_encryption = jwe(spec.id_token.as_ref().and_then(|t| t.encryption.as_ref()));
+    let id_token_encryption_required = spec
+        .id_token
+        .as_ref()
+        .is_some_and(|t| t.encryption_required);
     let request_object = match &spec.request_object {
         Some(request_object) => {
             let signing = algs(&request_object.signing);
@@ -153,6 +157,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             response_iss: #response_iss,
             id_token_signing: #id_token_signing,
             id_token_encryption: #id_token_encryption,
+            id_token_encryption_required: #id_token_encryption_required,
             request_object: #request_object,
             userinfo: #userinfo,
             errors: #rt::ErrorDialect { body: #body, redirect: #redirect, detail: #detail },

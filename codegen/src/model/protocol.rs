@@ -198,6 +198,10 @@ pub struct IdTokenSpec {
     /// Encryption, when the provider encrypts ID tokens.
     #[serde(default)]
     pub encryption: Option<JweSpec>,
+    /// Whether the provider always encrypts ID tokens (itsme): then a signed ID token
+    /// that is not encrypted is refused as a downgrade.
+    #[serde(default)]
+    pub encryption_required: bool,
 }
 
 /// A userinfo response format.

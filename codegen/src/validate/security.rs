@@ -178,6 +178,19 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             ));
         }
     }
+    if let Some(id_token) = &spec.id_token {
+        if id_token.encryption_required && id_token.encryption.is_none() {
+            out.push(
+                reporter
+                    .at(
+                        DiagnosticClass::Inconsistent,
+                        &root.key("id_token").key("encryption_required"),
+                        "ID tokens must be encrypted, but `id_token` has no `encryption`",
+                    )
+                    .help("list the provider's key management and content encryption algorithms under `id_token.encryption`"),
+            );
+        }
+    }
     if let Some(request_object) = &spec.request_object {
         check_algs(
             &request_object.signing,

@@ -248,6 +248,7 @@ mod tests {
         response_iss: false,
         id_token_signing: &[],
         id_token_encryption: None,
+        id_token_encryption_required: false,
         request_object: None,
         userinfo: None,
         errors: ErrorDialect {

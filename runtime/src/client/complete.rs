@@ -198,8 +198,14 @@ impl<P: Provider> Client<P> {
         }
         let jwks = self.inner.resolver.jwks().await?;
         // An encrypted ID token is a nested JWT: decrypted with the relying party's
-        // keys, then validated like any other.
+        // keys, then validated like any other. Where the provider always encrypts, a
+        // bare JWS is a downgrade (someone else's token, or a misconfigured proxy).
         // Whatever is wrong with it, a rejected ID token is an ID token error.
+        if profile.id_token_encryption_required && !crate::jose::is_jwe(id_token.secret()) {
+            return Err(
+                crate::id_token::IdTokenError::Jose(crate::jose::JoseError::NotEncrypted).into(),
+            );
+        }
         let signed = self
             .decrypt_nested(id_token.secret(), profile.id_token_encryption)
             .map_err(crate::id_token::IdTokenError::Jose)?;

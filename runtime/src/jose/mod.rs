@@ -41,6 +41,9 @@ pub enum JoseError {
     /// The token is a JWE (five parts) where the provider's spec allows none.
     #[error("the token is encrypted (JWE), which the provider's spec does not allow here")]
     Encrypted,
+    /// The token is a bare JWS where the provider's spec says it is always encrypted.
+    #[error("the token is not encrypted, but the provider's spec says it always is")]
+    NotEncrypted,
     /// The JWE's `alg` or `enc` is not among the spec's.
     #[error("the token is encrypted with {alg} / {enc}, which the provider's spec does not allow")]
     EncryptionNotAllowed {
@@ -155,6 +158,7 @@ impl crate::ErrorMetadata for JoseError {
     fn code(&self) -> &str {
         match self {
             Self::Encrypted => "jwt_encrypted",
+            Self::NotEncrypted => "jwt_not_encrypted",
             Self::EncryptionNotAllowed { .. } => "jwe_alg_not_allowed",
             Self::NoDecryptionKey { .. } => "jwe_no_decryption_key",
             Self::DecryptionFailed => "jwe_decryption_failed",
@@ -180,6 +184,7 @@ impl crate::ErrorMetadata for JoseError {
     fn message(&self) -> Option<&str> {
         Some(match self {
             Self::Encrypted => "the provider encrypts this token, which its spec does not say; update the spec",
+            Self::NotEncrypted => "the token arrived unencrypted where the provider always encrypts it; reject it",
             Self::EncryptionNotAllowed { .. } => "the token's encryption is not one the spec allows; reject it",
             Self::NoDecryptionKey { .. } => {
                 "configure the relying party's decryption key (ClientBuilder::keys) or the client secret"
