@@ -91,6 +91,30 @@ impl RelyingPartyKeys {
         Ok(self.with_signing_key(SigningKey::from_private_jwk(alg, jwk)?))
     }
 
+    /// Loads a PEM private key (RSA or EC, PKCS#8 or traditional) for decrypting
+    /// responses encrypted to the public key published with `kid`.
+    pub fn with_decryption_pem(self, pem: &[u8], kid: &str) -> Result<Self, JoseError> {
+        let text = std::str::from_utf8(pem).map_err(|_| JoseError::Malformed {
+            reason: "the PEM is not text",
+        })?;
+        let mut jwk = if text.contains("EC PRIVATE KEY") {
+            josekit::jwk::alg::ec::EcKeyPair::from_pem(pem, None)
+                .map_err(JoseError::Crypto)?
+                .to_jwk_private_key()
+        } else {
+            match josekit::jwk::alg::rsa::RsaKeyPair::from_pem(pem) {
+                Ok(pair) => pair.to_jwk_private_key(),
+                // A PKCS#8 PEM does not say which kind of key it holds.
+                Err(_) => josekit::jwk::alg::ec::EcKeyPair::from_pem(pem, None)
+                    .map_err(JoseError::Crypto)?
+                    .to_jwk_private_key(),
+            }
+        };
+        jwk.set_key_id(kid);
+        jwk.set_key_use("enc");
+        Ok(self.with_decryption_key(jwk))
+    }
+
     /// The key that signs: the newest.
     pub fn signing_key(&self) -> Option<&SigningKey> {
         self.signing.first()
@@ -122,5 +146,44 @@ impl RelyingPartyKeys {
             }
         }
         serde_json::json!({ "keys": keys })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_keys_sign_and_decrypt_and_publish_their_public_halves() {
+        let signing = josekit::jwk::alg::rsa::RsaKeyPair::generate(2048).unwrap();
+        let decryption = josekit::jwk::alg::rsa::RsaKeyPair::generate(2048).unwrap();
+        let keys = RelyingPartyKeys::new()
+            .with_signing_pem(SigningAlg::RS256, &signing.to_pem_private_key(), "sig-1")
+            .unwrap()
+            .with_decryption_pem(&decryption.to_pem_private_key(), "enc-1")
+            .unwrap();
+        assert_eq!(keys.decryption_keys()[0].key_id(), Some("enc-1"));
+        let published = keys.public_jwks();
+        let published = published["keys"].as_array().unwrap();
+        assert_eq!(published.len(), 2);
+        assert_eq!(published[0]["kid"], "sig-1");
+        assert_eq!(published[1]["kid"], "enc-1");
+        assert_eq!(published[1]["use"], "enc");
+        for key in published {
+            assert!(key.get("d").is_none(), "a private part is published: {key}");
+        }
+    }
+
+    #[test]
+    fn an_ec_pem_decrypts_too() {
+        let pair = josekit::jwk::alg::ec::EcKeyPair::generate(josekit::jwk::alg::ec::EcCurve::P256)
+            .unwrap();
+        let keys = RelyingPartyKeys::new()
+            .with_decryption_pem(&pair.to_pem_private_key(), "enc-ec")
+            .unwrap();
+        assert_eq!(keys.decryption_keys()[0].key_type(), "EC");
+        assert!(RelyingPartyKeys::new()
+            .with_decryption_pem(b"not a key", "x")
+            .is_err());
     }
 }
