@@ -21,6 +21,12 @@
 //
 //   * CLIENTS:  per-client metadata and faults (ID token, userinfo, the
 //               authorization response, the token endpoint's transport).
+//               The `itsme-*` clients are registered as itsme registers its
+//               partners (tests/itsme_interop.rs): PKCE required, the
+//               `service:<code>` scope, itsme's claims (URI-named ones
+//               included) for an itsme user, and every response signed then
+//               encrypted; no faults, only registrations that leave one
+//               layer of protection out.
 //   * /faulty/<name>/...: "faulty issuers": discovery documents and JWKS with
 //               one defect each (another issuer, a single key, keys of the
 //               wrong type or use, endpoints on another host, HTML, a JWKS
@@ -154,6 +160,43 @@ const RP_SIGNED_REQUESTS = {
   request_object_signing_alg: 'RS256',
 };
 
+// itsme (specs/itsme.yaml). Every itsme client requires PKCE and logs in as
+// an itsme user (ITSME_CLAIMS); its registration allows the scopes itsme
+// offers, `service:<code>` included.
+const ITSME_SERVICE_SCOPE = 'service:INTEROP';
+const ITSME = {
+  pkceRequired: true,
+  accountClaims: 'itsme',
+};
+const ITSME_SCOPES = `openid ${ITSME_SERVICE_SCOPE} profile email address phone eid`;
+// The private key JWT variant: the RP's keys for the client assertion, the
+// request object's signature and the responses' encryption; request objects
+// signed RS256 then encrypted to the provider (required, see
+// requestObjectEncrypted); ID tokens and userinfo signed RS256 then encrypted
+// to the RP's RSA key, each with another of itsme's algorithm pairs.
+const ITSME_PRIVATE_KEY_JWT = {
+  scope: ITSME_SCOPES,
+  jwks: RP_JWKS,
+  token_endpoint_auth_method: 'private_key_jwt',
+  token_endpoint_auth_signing_alg: 'RS256',
+  require_signed_request_object: true,
+  request_object_signing_alg: 'RS256',
+  request_object_encryption_alg: 'RSA-OAEP',
+  request_object_encryption_enc: 'A128CBC-HS256',
+  id_token_signed_response_alg: 'RS256',
+  id_token_encrypted_response_alg: 'RSA-OAEP-256',
+  id_token_encrypted_response_enc: 'A256GCM',
+  userinfo_signed_response_alg: 'RS256',
+  userinfo_encrypted_response_alg: 'RSA-OAEP',
+  userinfo_encrypted_response_enc: 'A128CBC-HS256',
+};
+// `metadata` without the named members.
+function without(metadata, ...names) {
+  const copy = { ...metadata };
+  for (const name of names) delete copy[name];
+  return copy;
+}
+
 const CLIENTS = {
   // --- OpenID Connect RP certification ------------------------------------
   'rp-response_type-code': {},
@@ -258,6 +301,44 @@ const CLIENTS = {
     metadata: { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256' },
   },
   'revocation-unsupported-token-type': {},
+
+  // --- itsme, both variants (tests/itsme_interop.rs) -------------------------
+  'itsme-private_key_jwt': { ...ITSME, metadata: ITSME_PRIVATE_KEY_JWT, requestObjectEncrypted: true },
+  // The client secret variant: client_secret_post, no request object, the ID
+  // token and the signed userinfo encrypted with dir + A256GCM, the key
+  // derived from the client secret (OpenID Connect Core 10.2).
+  'itsme-client_secret': {
+    ...ITSME,
+    metadata: {
+      scope: ITSME_SCOPES,
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'RS256',
+      id_token_encrypted_response_alg: 'dir',
+      id_token_encrypted_response_enc: 'A256GCM',
+      userinfo_signed_response_alg: 'RS256',
+      userinfo_encrypted_response_alg: 'dir',
+      userinfo_encrypted_response_enc: 'A256GCM',
+    },
+  },
+  // The private key variant with one layer left out of the registration, so
+  // that the provider itself sends what itsme never does: the ID token signed
+  // but not encrypted; userinfo as plain JSON; userinfo signed, not encrypted.
+  'itsme-id_token-not-encrypted': {
+    ...ITSME,
+    metadata: without(ITSME_PRIVATE_KEY_JWT, 'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc'),
+    requestObjectEncrypted: true,
+  },
+  'itsme-userinfo-plain-json': {
+    ...ITSME,
+    metadata: without(ITSME_PRIVATE_KEY_JWT, 'userinfo_signed_response_alg',
+      'userinfo_encrypted_response_alg', 'userinfo_encrypted_response_enc'),
+    requestObjectEncrypted: true,
+  },
+  'itsme-userinfo-signed-only': {
+    ...ITSME,
+    metadata: without(ITSME_PRIVATE_KEY_JWT, 'userinfo_encrypted_response_alg', 'userinfo_encrypted_response_enc'),
+    requestObjectEncrypted: true,
+  },
 };
 
 const CLIENT_METADATA = Object.entries(CLIENTS).map(([clientId, { metadata }]) => ({
@@ -525,9 +606,11 @@ async function describeRequestObject(request, endpoint) {
       const { plaintext } = await jose.compactDecrypt(request, privateKeyObject(OP_KEYS.enc));
       const inner = new TextDecoder().decode(plaintext);
       seen.jws = { alg: b64json(inner.split('.')[0]).alg, kid: b64json(inner.split('.')[0]).kid };
+      seen.code_challenge_method = b64json(inner.split('.')[1]).code_challenge_method;
     } else {
       const header = b64json(parts[0]);
       seen.jws = { alg: header.alg, kid: header.kid };
+      seen.code_challenge_method = b64json(parts[1]).code_challenge_method;
     }
   } catch (error) {
     seen.unreadable = String(error?.message ?? error);
@@ -557,6 +640,17 @@ async function authorizationRequests(ctx, next) {
     if (CLIENTS[clientId]?.requestObjectEncrypted && !seen.jwe) {
       ctx.status = 400;
       ctx.body = { error: 'invalid_request_object', error_description: 'this client must encrypt its request objects' };
+      return undefined;
+    }
+    // node-oidc-provider decrypts with whatever algorithm it supports; a
+    // client registered with one pair must use that pair.
+    const { request_object_encryption_alg: alg, request_object_encryption_enc: enc } = CLIENTS[clientId]?.metadata ?? {};
+    if (seen.jwe && alg && (seen.jwe.alg !== alg || seen.jwe.enc !== (enc ?? 'A128CBC-HS256'))) {
+      ctx.status = 400;
+      ctx.body = {
+        error: 'invalid_request_object',
+        error_description: `this client encrypts its request objects with ${alg} / ${enc ?? 'A128CBC-HS256'}`,
+      };
       return undefined;
     }
   }
@@ -746,9 +840,40 @@ const ACCOUNT_CLAIMS = {
   phone_number_verified: false,
 };
 
-async function findAccount(_ctx, accountId) {
+// The same end-user as an itsme user, for the itsme clients: itsme's claims
+// with the values of specs/itsme.yaml's sandbox user GEORGE, URI-named ones
+// included. node-oidc-provider releases each only when a granted scope or
+// the claims parameter asks for it (see `claims` in the configuration).
+const ITSME_CLAIM = (name) => `http://itsme.services/v2/claim/${name}`;
+const ITSME_CLAIMS = {
+  name: 'George Tǎnka',
+  given_name: 'George',
+  family_name: 'Tǎnka',
+  birthdate: '1978-11-01',
+  gender: 'male',
+  locale: 'FR',
+  email: 'test@itsme.be',
+  email_verified: false,
+  phone_number: '+32 485694175',
+  phone_number_verified: true,
+  address: {
+    formatted: 'Jekerstraat 39 3700 TONGEREN',
+    street_address: 'Jekerstraat 39',
+    postal_code: '3700',
+    locality: 'TONGEREN',
+  },
+  [ITSME_CLAIM('BENationalNumber')]: '99060427181',
+  [ITSME_CLAIM('BEeidSn')]: '431522485012',
+  [ITSME_CLAIM('place_of_birth')]: { city: 'Brussels', formatted: 'Brussels' },
+  [ITSME_CLAIM('claim_citizenship_as_iso')]: 'BEL',
+  [ITSME_CLAIM('validityTo')]: { [ITSME_CLAIM('BEeidSn')]: '2028-11-10T00:00:00Z' },
+};
+const ACCOUNTS = { itsme: ITSME_CLAIMS };
+
+async function findAccount(ctx, accountId) {
   if (accountId !== SUBJECT) return undefined;
-  return { accountId, claims: async () => ({ sub: accountId, ...ACCOUNT_CLAIMS }) };
+  const claims = ACCOUNTS[CLIENTS[ctx.oidc?.client?.clientId]?.accountClaims] ?? ACCOUNT_CLAIMS;
+  return { accountId, claims: async () => ({ sub: accountId, ...claims }) };
 }
 
 function requestedClaimNames(claimsParameter) {
@@ -792,7 +917,9 @@ function configuration() {
     jwks: { keys: [OP_KEYS.rs256, OP_KEYS.rs256Second, OP_KEYS.es256, OP_KEYS.enc] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     routes: ROUTES,
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'address', 'phone'],
+    // itsme's service scope is an opaque value for node-oidc-provider: listed
+    // here, it is granted and sent back in the token response's scope.
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'address', 'phone', ITSME_SERVICE_SCOPE],
     claims: {
       openid: ['sub'],
       profile: ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username',
@@ -800,6 +927,16 @@ function configuration() {
       email: ['email', 'email_verified'],
       address: ['address'],
       phone: ['phone_number', 'phone_number_verified'],
+      // itsme's eid scope, and claims only the claims parameter releases.
+      eid: [ITSME_CLAIM('BENationalNumber'), ITSME_CLAIM('BEeidSn')],
+      [ITSME_CLAIM('place_of_birth')]: null,
+      [ITSME_CLAIM('claim_citizenship_as_iso')]: null,
+      [ITSME_CLAIM('validityTo')]: null,
+    },
+    // node-oidc-provider's default without FAPI (public clients only), and
+    // every itsme client.
+    pkce: {
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || CLIENTS[client.clientId]?.pkceRequired === true,
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt'],
     responseTypes: ['code'],

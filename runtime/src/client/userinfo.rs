@@ -120,6 +120,15 @@ impl<P: Provider> Client<P> {
                 .with_problem(ResponseProblem::FormatNotAllowed)
                 .into());
             }
+            // And the other way round: a provider that always encrypts (itsme) sends
+            // no bare JWS; one arriving is a downgrade.
+            if !crate::jose::is_jwe(text) && !userinfo.formats.contains(&UserinfoFormat::Signed) {
+                return Err(malformed(
+                    "a signed response that is not encrypted, which the provider's spec does not allow",
+                )
+                .with_problem(ResponseProblem::FormatNotAllowed)
+                .into());
+            }
             let signed = self.decrypt_nested(text, userinfo.encryption)?;
             let jwks = self.inner.resolver.jwks().await?;
             let verified = verify_jws(
