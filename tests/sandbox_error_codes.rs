@@ -3,7 +3,8 @@
 //! variant: the spec, the sandbox and the generated types agree.
 
 use idspec::runtime::{
-    Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient, Provider, ProviderErrorCode, ProviderVisitor,
+    Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient, Provider, ProviderErrorCode,
+    ProviderVisitor,
 };
 use idspec_codegen::model::{ErrorEndpoint, Outcome, SandboxUser, Spec};
 use idspec_sandbox::user_agent::{authorization_request, sign_in, Decision};

@@ -1,5 +1,6 @@
 //! Claim values of the sandbox's users: the spec's `sandbox.claims`, a user's own
-//! overrides, `{login}` and `{sub}` filled in, and only what the granted scopes release.
+//! overrides, `{login}` and `{sub}` filled in, and only what the granted scopes or
+//! the `claims` request parameter (OpenID Connect Core 5.5) release.
 
 use idspec_codegen::model::{ClaimTarget, Spec};
 use serde_json::{Map, Value};
@@ -46,6 +47,44 @@ pub(crate) fn released(
                 if let Some(value) = value(spec, login, claim) {
                     claims.insert(claim.clone(), value);
                 }
+            }
+        }
+    }
+    claims
+}
+
+/// The claims the `claims` request parameter asks for in `target` (its `id_token` or
+/// `userinfo` member), where the spec offers the parameter: each one the spec
+/// documents for that target and the sandbox has a value for. Unknown ones are
+/// ignored, as OpenID Connect Core 5.5 says.
+pub(crate) fn requested(
+    spec: &Spec,
+    login: &str,
+    request: Option<&str>,
+    target: ClaimTarget,
+) -> Map<String, Value> {
+    let mut claims = Map::new();
+    if spec.claims_parameter.is_none() {
+        return claims;
+    }
+    let member = match target {
+        ClaimTarget::IdToken => "id_token",
+        ClaimTarget::Userinfo => "userinfo",
+    };
+    let Some(Value::Object(asked)) = request
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        .and_then(|r| r.get(member).cloned())
+    else {
+        return claims;
+    };
+    for name in asked.keys() {
+        let delivered = spec
+            .claims
+            .get(name)
+            .is_some_and(|c| c.delivered_in.contains(&target));
+        if delivered && name != "sub" {
+            if let Some(value) = value(spec, login, name) {
+                claims.insert(name.clone(), value);
             }
         }
     }

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use idspec_codegen::model::ClientAuthMethod;
-use josekit::jws::{self, JwsVerifier};
 use subtle::ConstantTimeEq as _;
 
 use crate::errors::SandboxError;
@@ -155,78 +154,14 @@ fn verify_assertion(
     assertion: &str,
     audience: &str,
 ) -> Result<(), SandboxError> {
-    let header_alg = assertion
-        .split('.')
-        .next()
-        .and_then(|h| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(h)
-                .ok()
-        })
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|h| h.get("alg").and_then(|a| a.as_str()).map(str::to_owned))
-        .unwrap_or_default();
-    let verifiers: Vec<Box<dyn JwsVerifier>> = match method {
-        ClientAuthMethod::ClientSecretJwt => {
-            let secret = client
-                .client_secret
-                .as_deref()
-                .unwrap_or_default()
-                .as_bytes();
-            let verifier: Option<Box<dyn JwsVerifier>> = match header_alg.as_str() {
-                "HS256" => jws::HS256
-                    .verifier_from_bytes(secret)
-                    .ok()
-                    .map(|v| Box::new(v) as _),
-                "HS384" => jws::HS384
-                    .verifier_from_bytes(secret)
-                    .ok()
-                    .map(|v| Box::new(v) as _),
-                "HS512" => jws::HS512
-                    .verifier_from_bytes(secret)
-                    .ok()
-                    .map(|v| Box::new(v) as _),
-                _ => None,
-            };
-            verifier.into_iter().collect()
-        }
-        _ => client
-            .jwks
-            .iter()
-            .filter_map(|jwk| -> Option<Box<dyn JwsVerifier>> {
-                match header_alg.as_str() {
-                    "RS256" => jws::RS256
-                        .verifier_from_jwk(jwk)
-                        .ok()
-                        .map(|v| Box::new(v) as _),
-                    "RS384" => jws::RS384
-                        .verifier_from_jwk(jwk)
-                        .ok()
-                        .map(|v| Box::new(v) as _),
-                    "RS512" => jws::RS512
-                        .verifier_from_jwk(jwk)
-                        .ok()
-                        .map(|v| Box::new(v) as _),
-                    "PS256" => jws::PS256
-                        .verifier_from_jwk(jwk)
-                        .ok()
-                        .map(|v| Box::new(v) as _),
-                    "ES256" => jws::ES256
-                        .verifier_from_jwk(jwk)
-                        .ok()
-                        .map(|v| Box::new(v) as _),
-                    _ => None,
-                }
-            })
-            .collect(),
+    // The method decides the keys: the secret for client_secret_jwt, the registered
+    // keys for private_key_jwt, never one for the other.
+    let allowed: &[&str] = match method {
+        ClientAuthMethod::ClientSecretJwt => &crate::jws::HMAC,
+        _ => &crate::jws::ASYMMETRIC,
     };
-    let payload = verifiers
-        .iter()
-        .find_map(|verifier| jws::deserialize_compact(assertion, verifier.as_ref()).ok())
-        .map(|(payload, _)| payload)
-        .ok_or_else(|| refused("the client assertion's signature does not verify"))?;
-    let claims: serde_json::Value = serde_json::from_slice(&payload)
-        .map_err(|_| refused("the client assertion is not JSON"))?;
+    let claims = crate::jws::verify(client, assertion, allowed)
+        .map_err(|why| refused(format!("the client assertion is refused: {why}")))?;
     let text = |name: &str| {
         claims
             .get(name)
@@ -239,17 +174,9 @@ fn verify_assertion(
             "the client assertion's iss and sub must both be the client id",
         ));
     }
-    let audiences: Vec<String> = match claims.get("aud") {
-        Some(serde_json::Value::String(a)) => vec![a.clone()],
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    if !audiences
+    if !crate::jws::audiences(&claims)
         .iter()
-        .any(|a| a == audience || a == &state.issuer)
+        .any(|a| *a == audience || *a == state.issuer)
     {
         return Err(refused(
             "the client assertion's aud must name this endpoint or the issuer",

@@ -1,14 +1,19 @@
-//! The sandbox's own signing keys: generated at start, rotated on demand, the
-//! previous keys kept in the JWKS so that tokens they signed still verify.
+//! The sandbox's own keys: signing keys generated at start, rotated on demand, the
+//! previous ones kept in the JWKS so that tokens they signed still verify; and, when
+//! the spec has clients encrypt request objects, an RSA key they encrypt to.
 
 use std::sync::RwLock;
 
 use idspec_codegen::model::Spec;
 use idspec_runtime::jose::{sign_hmac, JoseError, SigningAlg, SigningKey};
+use josekit::jwk::Jwk;
 use serde_json::{Map, Value};
 
 /// Keys kept after a rotation, so that recently signed tokens still verify.
 const KEPT_AFTER_ROTATION: usize = 2;
+
+/// The key id of the sandbox's encryption key.
+const ENCRYPTION_KID: &str = "sandbox-enc-1";
 
 pub(crate) struct KeyRing {
     /// The asymmetric algorithm the sandbox signs with, if the spec allows one.
@@ -18,6 +23,9 @@ pub(crate) struct KeyRing {
     /// Newest first.
     keys: RwLock<Vec<SigningKey>>,
     generation: std::sync::atomic::AtomicU32,
+    /// The private RSA key request objects are encrypted to, when the spec's request
+    /// objects are encrypted with an RSA algorithm. Not rotated: nothing a test needs.
+    encryption: Option<Jwk>,
 }
 
 impl KeyRing {
@@ -34,11 +42,25 @@ impl KeyRing {
             .copied()
             .find(|alg| !alg.is_symmetric() && *alg != SigningAlg::EdDSA);
         let hmac = allowed.iter().copied().find(|alg| alg.is_symmetric());
+        let rsa_encrypted = spec
+            .request_object
+            .iter()
+            .flat_map(|r| r.encryption.iter())
+            .any(|e| e.alg.iter().any(|alg| alg.starts_with("RSA-OAEP")));
+        let encryption = if rsa_encrypted {
+            let mut key = Jwk::generate_rsa_key(2048).map_err(JoseError::Crypto)?;
+            key.set_key_id(ENCRYPTION_KID);
+            key.set_key_use("enc");
+            Some(key)
+        } else {
+            None
+        };
         let ring = Self {
             alg,
             hmac,
             keys: RwLock::new(Vec::new()),
             generation: Default::default(),
+            encryption,
         };
         if alg.is_some() {
             ring.rotate()?;
@@ -88,11 +110,26 @@ impl KeyRing {
             .keys
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let keys: Vec<Value> = keys
+        let mut keys: Vec<Value> = keys
             .iter()
             .map(|k| Value::Object(k.public_jwk().as_ref().clone()))
             .collect();
+        // No `alg` on the encryption key: it serves every RSA-OAEP variant the spec lists.
+        if let Some(mut public) = self
+            .encryption
+            .as_ref()
+            .and_then(|k| k.to_public_key().ok())
+        {
+            // to_public_key keeps `use` but drops `kid`.
+            public.set_key_id(ENCRYPTION_KID);
+            keys.push(Value::Object(public.as_ref().clone()));
+        }
         serde_json::json!({ "keys": keys })
+    }
+
+    /// The private key clients encrypt request objects to.
+    pub(crate) fn decryption_key(&self) -> Option<&Jwk> {
+        self.encryption.as_ref()
     }
 
     /// Signs with the current key, or with HMAC keyed by the client's secret when the

@@ -2,10 +2,14 @@
 //!
 //! From the same spec the generated client is made of, it serves discovery, its
 //! own JWKS (rotated on demand), authorize (with a small login page for people),
-//! PAR, token (every client authentication method the spec allows), userinfo (JSON,
-//! signed, or signed and encrypted), refresh and revocation. Scripted users from the
-//! spec's `sandbox` section trigger the provider's documented errors, answered in the
-//! provider's own error format. It is as strict as the provider's document about what
+//! PAR, request objects (signed, or signed then encrypted to the sandbox), token
+//! (every client authentication method the spec allows; ID tokens encrypted to the
+//! client where the spec says so), userinfo (JSON, signed, or signed and encrypted),
+//! refresh and revocation. Scripted users from the spec's `sandbox` section trigger
+//! the provider's documented errors, answered in the provider's own error format;
+//! a login of `error:<code>` triggers any documented code at the authorization
+//! endpoint, `error:token:<code>` (or `userinfo:`, `revocation:`) at that endpoint
+//! once the person has signed in. It is as strict as the provider's document about what
 //! a client sends, so that a client bug shows up here rather than in production.
 //!
 //! ```no_run
@@ -20,11 +24,15 @@
 mod claims;
 mod client_auth;
 mod errors;
+mod jwe;
+mod jws;
 mod keys;
 mod page;
 mod request;
+mod request_object;
 mod routes;
 mod state;
+mod trigger;
 pub mod user_agent;
 
 use std::net::SocketAddr;

@@ -1,6 +1,8 @@
 //! The login page a person sees at the sandbox's authorization endpoint.
 
-use idspec_codegen::model::{Outcome, Spec};
+use idspec_codegen::model::{ErrorEndpoint, Outcome, Spec};
+
+use crate::trigger;
 
 /// HTML-escapes text.
 pub(crate) fn escape(text: &str) -> String {
@@ -44,20 +46,7 @@ pub(crate) fn login_page(
             outcome = escape(&outcome),
         ));
     }
-    let codes: Vec<String> = spec
-        .errors
-        .codes
-        .iter()
-        .map(|c| format!("<code>error:{}</code>", escape(&c.code)))
-        .collect();
-    let triggers = if codes.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<details><summary>Trigger any documented error</summary><p>Log in as one of: {}</p></details>",
-            codes.join(" ")
-        )
-    };
+    let triggers = triggers(spec);
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -107,4 +96,41 @@ li {{ margin: .35rem 0; }}
             .map(|p| format!("<p class=\"problem\" role=\"alert\">{}</p>\n", escape(p)))
             .unwrap_or_default(),
     )
+}
+
+/// The logins that trigger each documented error, endpoint by endpoint.
+fn triggers(spec: &Spec) -> String {
+    if spec.errors.codes.is_empty() {
+        return String::new();
+    }
+    let logins = |endpoint: ErrorEndpoint| -> String {
+        trigger::documented(spec, endpoint)
+            .into_iter()
+            .map(|code| format!("<code>{}</code>", escape(&trigger::login(endpoint, code))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut body = String::new();
+    if spec.errors.per_endpoint() {
+        for endpoint in ErrorEndpoint::ALL {
+            let listed = logins(endpoint);
+            if !listed.is_empty() {
+                body.push_str(&format!(
+                    "<p>At the {} endpoint: {listed}</p>",
+                    endpoint.as_str()
+                ));
+            }
+        }
+    } else {
+        body.push_str(&format!(
+            "<p>Log in as one of: {}</p>",
+            logins(ErrorEndpoint::Authorization)
+        ));
+        body.push_str(
+            "<p>With <code>token:</code>, <code>userinfo:</code> or <code>revocation:</code> \
+             before the code (<code>error:token:CODE</code>) you sign in, and that endpoint \
+             answers the code for your tokens.</p>",
+        );
+    }
+    format!("<details><summary>Trigger any documented error</summary>{body}</details>")
 }

@@ -1,6 +1,7 @@
 //! Checking an authorization request the way the provider's document says it is
-//! checked: registered client and redirect URI, response type, scopes, forbidden
-//! and PAR-only parameters, parameter values against their types, PKCE.
+//! checked: registered client and redirect URI, request object, response type,
+//! scopes, forbidden, PAR-only and request-object-only parameters, parameter values
+//! against their types, PKCE.
 
 use std::collections::HashMap;
 
@@ -41,10 +42,10 @@ pub(crate) fn validate(
     channel: Channel,
 ) -> Result<AuthRequest, Refusal> {
     let spec = &state.spec;
-    let mut params: HashMap<String, String> = HashMap::new();
+    let mut outer: HashMap<String, String> = HashMap::new();
     let mut duplicate = None;
     for (name, value) in pairs {
-        if params.insert(name.clone(), value.clone()).is_some() {
+        if outer.insert(name.clone(), value.clone()).is_some() {
             duplicate = Some(name.clone());
         }
     }
@@ -54,13 +55,19 @@ pub(crate) fn validate(
         Channel::Front => Refusal::Page(status, message),
         Channel::Pushed => Refusal::Body(SandboxError::oauth(status, oauth, message)),
     };
-    let client_id = params.get("client_id").cloned().unwrap_or_default();
+    let client_id = outer.get("client_id").cloned().unwrap_or_default();
     let Some(client) = state.client(&client_id) else {
         return Err(early(
             StatusCode::BAD_REQUEST,
             "invalid_client",
             format!("unknown client_id `{client_id}`"),
         ));
+    };
+    let in_object = outer.contains_key("request");
+    // With a request object, its members are the parameters (RFC 9101 5).
+    let params = match outer.get("request").cloned() {
+        Some(object) => crate::request_object::parameters(state, client, &outer, &object, channel)?,
+        None => outer,
     };
     let redirect_uri = params.get("redirect_uri").cloned().unwrap_or_default();
     if !client.redirect_uris.contains(&redirect_uri) {
@@ -85,6 +92,12 @@ pub(crate) fn validate(
 
     if let Some(name) = duplicate {
         return Err(refuse(invalid(format!("parameter `{name}` is repeated"))));
+    }
+    if spec.request_object.as_ref().is_some_and(|r| r.required) && !in_object {
+        return Err(refuse(invalid(
+            "this provider takes only request objects: the `request` parameter is missing"
+                .to_owned(),
+        )));
     }
     match params.get("response_type").map(String::as_str) {
         Some("code") => {}
@@ -157,15 +170,24 @@ pub(crate) fn validate(
             };
             let misplaced = match param.via {
                 Via::Par => channel != Channel::Pushed,
-                Via::RequestObject | Via::Backchannel => true,
+                Via::RequestObject => !in_object,
+                Via::Backchannel => true,
                 Via::Any => false,
             };
             if misplaced {
+                let (rule, only) = match param.via {
+                    Via::Par => (
+                        rules.and_then(|r| r.pushed_only_parameter.as_ref()),
+                        "a pushed authorization request",
+                    ),
+                    Via::RequestObject => (None, "a request object"),
+                    _ => (None, "the backchannel"),
+                };
                 return Err(refuse(SandboxError::rule(
                     spec,
-                    rules.and_then(|r| r.pushed_only_parameter.as_ref()),
+                    rule,
                     "invalid_request",
-                    format!("parameter `{name}` is only accepted through a pushed authorization request"),
+                    format!("parameter `{name}` is only accepted through {only}"),
                 )));
             }
             if let Err(problem) = check_value(spec, value, &param.ty, param.encoding) {

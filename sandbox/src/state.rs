@@ -21,7 +21,9 @@ pub enum UserinfoResponse {
     Json,
     /// A signed JWT.
     Signed,
-    /// A signed JWT encrypted to the client's key (RSA-OAEP, A128CBC-HS256).
+    /// A signed JWT encrypted to the client, as ID tokens are: to its RSA key
+    /// (RSA-OAEP-256 where the spec allows it, else RSA-OAEP), or with `dir` and a key
+    /// derived from its secret when it has no RSA key and the spec allows `dir`.
     SignedEncrypted,
 }
 
@@ -37,7 +39,12 @@ pub struct SandboxClient {
     /// Client authentication methods accepted from this client (intersected with the
     /// spec's); empty means every method the spec allows.
     pub auth_methods: Vec<ClientAuthMethod>,
-    /// The client's public keys: for `private_key_jwt` and for encrypting userinfo.
+    /// The client's public keys: signing keys (`use: sig` or no `use`) verify its
+    /// `private_key_jwt` assertions and request objects; an RSA encryption key (`use:
+    /// enc` or no `use`) receives encrypted ID tokens and userinfo responses. When the
+    /// spec encrypts ID tokens, a client with neither such a key nor a secret the spec
+    /// lets `dir` use gets them signed only, as a provider does for a client registered
+    /// without encryption.
     pub jwks: Vec<Jwk>,
     /// The userinfo response format.
     pub userinfo: UserinfoResponse,
@@ -82,6 +89,23 @@ pub(crate) struct Grant {
     pub login: String,
     pub acr: Option<String>,
     pub auth_time: u64,
+    /// The `claims` request parameter, as JSON text (OpenID Connect Core 5.5).
+    pub claims_request: Option<String>,
+    /// The documented error an endpoint answers for this grant's tokens (`error:token:…`).
+    pub failure: Option<crate::trigger::Failure>,
+}
+
+impl Grant {
+    /// The code `endpoint` must answer for this grant, if the login asked for one.
+    pub(crate) fn failure_at(
+        &self,
+        endpoint: idspec_codegen::model::ErrorEndpoint,
+    ) -> Option<&str> {
+        self.failure
+            .as_ref()
+            .filter(|f| f.endpoint == endpoint)
+            .map(|f| f.code.as_str())
+    }
 }
 
 pub(crate) struct Code {

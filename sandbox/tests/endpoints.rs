@@ -339,6 +339,38 @@ async fn a_method_the_spec_does_not_allow_is_refused() {
     );
 }
 
+#[tokio::test]
+async fn a_provider_without_request_objects_refuses_one() {
+    let setup = setup().await;
+    let sandbox = &setup.sandbox;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({
+        "iss": "pkj-client", "aud": sandbox.issuer(), "exp": now + 60,
+        "client_id": "pkj-client", "response_type": "code", "redirect_uri": REDIRECT,
+        "scope": "openid", "state": "s",
+    });
+    let object = setup
+        .signing
+        .sign(claims.as_object().unwrap(), None)
+        .unwrap();
+    let mut url = sandbox.endpoints().authorization.unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", "pkj-client")
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("state", "outer")
+        .append_pair("request", &object);
+    let response = form_client().get(url).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let error: HashMap<String, String> = location.query_pairs().into_owned().collect();
+    assert_eq!(error["error"], "request_not_supported");
+    assert_eq!(error["state"], "outer");
+}
+
 const OAUTH2: &str = r#"
 id: plain
 name: Plain OAuth

@@ -6,7 +6,7 @@ use std::time::Instant;
 use axum::extract::{Path, RawForm, RawQuery, State as Axum};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use idspec_codegen::model::Outcome;
+use idspec_codegen::model::{ErrorEndpoint, Outcome};
 
 use super::{map, pairs, INTERACTION};
 use crate::errors::{error_page, SandboxError};
@@ -30,6 +30,12 @@ pub(crate) async fn authorize_post(
 fn authorize(state: &State, pairs: &[(String, String)]) -> Response {
     let params = map(pairs);
     let request = match params.get("request_uri") {
+        Some(_) if params.contains_key("request") => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "request and request_uri cannot both be sent (RFC 9101 5)",
+            )
+        }
         Some(request_uri) => match pushed_request(state, request_uri, params.get("client_id")) {
             Ok(request) => request,
             Err(message) => return error_page(StatusCode::BAD_REQUEST, &message),
@@ -188,16 +194,20 @@ pub(crate) async fn interaction(
     } else {
         login
     };
-    // `error:<code>` reaches any documented error from the page or a test.
-    if let Some(code) = login.strip_prefix("error:") {
-        if spec.errors.codes.iter().any(|c| c.code == code) {
+    // `error:<code>` reaches any documented error from the page or a test; with an
+    // endpoint (`error:token:<code>`) the sign-in succeeds and that endpoint fails.
+    let failure = match crate::trigger::parse(spec, &login) {
+        Some(Ok(failure)) if failure.endpoint == ErrorEndpoint::Authorization => {
             return redirect_error(SandboxError::documented(
                 spec,
-                code,
+                &failure.code,
                 StatusCode::BAD_REQUEST,
             ));
         }
-    }
+        Some(Ok(failure)) => Some(failure),
+        Some(Err(problem)) => return page(&state, request.clone(), Some(&login), Some(&problem)),
+        None => None,
+    };
     let scripted = spec
         .sandbox
         .as_ref()
@@ -218,8 +228,10 @@ pub(crate) async fn interaction(
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
         acr: request.params.get("acr_values").cloned(),
+        claims_request: request.params.get("claims").cloned(),
         login,
         auth_time: now(),
+        failure,
     };
     state.store().codes.insert(
         code.clone(),

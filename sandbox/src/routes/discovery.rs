@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::State as Axum;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idspec_codegen::model::ParMode;
+use idspec_codegen::model::{JweSpec, ParMode};
 use serde_json::{json, Value};
 
 use super::Paths;
@@ -64,12 +64,42 @@ pub(crate) async fn discovery(Axum(state): Axum<Arc<State>>) -> Response {
         "authorization_response_iss_parameter_supported": true,
         "acr_values_supported": acr,
     });
+    encryption(
+        &mut document,
+        "id_token",
+        spec.id_token.as_ref().and_then(|t| t.encryption.as_ref()),
+    );
+    encryption(
+        &mut document,
+        "userinfo",
+        spec.userinfo.as_ref().and_then(|u| u.encryption.as_ref()),
+    );
+    // Request objects by value only: the sandbox fetches no request_uri of the client's.
+    document["request_parameter_supported"] = Value::Bool(spec.request_object.is_some());
+    document["request_uri_parameter_supported"] = Value::Bool(false);
+    if let Some(request_object) = &spec.request_object {
+        document["request_object_signing_alg_values_supported"] = json!(request_object.signing);
+        document["require_signed_request_object"] = Value::Bool(request_object.required);
+        encryption(
+            &mut document,
+            "request_object",
+            request_object.encryption.as_ref(),
+        );
+    }
     if spec.par != ParMode::None {
         document["pushed_authorization_request_endpoint"] = Value::String(url(&paths.par));
         document["require_pushed_authorization_requests"] =
             Value::Bool(spec.par == ParMode::Required);
     }
     Json(document).into_response()
+}
+
+/// `<what>_encryption_alg_values_supported` and `..._enc_values_supported`.
+fn encryption(document: &mut Value, what: &str, jwe: Option<&JweSpec>) {
+    if let Some(jwe) = jwe {
+        document[format!("{what}_encryption_alg_values_supported")] = json!(jwe.alg);
+        document[format!("{what}_encryption_enc_values_supported")] = json!(jwe.enc);
+    }
 }
 
 pub(crate) async fn jwks(Axum(state): Axum<Arc<State>>) -> Response {

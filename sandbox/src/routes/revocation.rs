@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::{RawForm, State as Axum};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use idspec_codegen::model::ErrorEndpoint;
 
 use super::{map, pairs, Paths};
 use crate::client_auth::authenticate;
@@ -32,6 +33,25 @@ pub(crate) async fn revoke(
         .into_body(spec);
     };
     let mut store = state.store();
+    // `error:revocation:<code>`: revoking this login's tokens fails as documented.
+    let failure = store
+        .access_tokens
+        .get(token)
+        .map(|t| &t.value)
+        .or_else(|| store.refresh_tokens.get(token))
+        .filter(|grant| grant.client_id == client.client_id)
+        .and_then(|grant| grant.failure_at(ErrorEndpoint::Revocation))
+        .map(str::to_owned);
+    if let Some(code) = failure {
+        drop(store);
+        return SandboxError::documented_at(
+            spec,
+            ErrorEndpoint::Revocation,
+            &code,
+            StatusCode::BAD_REQUEST,
+        )
+        .into_body(spec);
+    }
     // A client may revoke only its own tokens; for anything else the answer is the
     // same 200, so that revocation reveals nothing (RFC 7009 2.2).
     if store

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
-use idspec_codegen::model::Accept;
+use idspec_codegen::model::{Accept, ClaimTarget, ErrorEndpoint};
 use serde_json::{Map, Value};
 use sha2::Digest as _;
 
@@ -117,6 +117,15 @@ fn exchange_code(
             ))
         }
         (None, None) => {}
+    }
+    // `error:token:<code>`: the person signed in, and the exchange fails as documented.
+    if let Some(code) = grant.failure_at(ErrorEndpoint::Token) {
+        return Err(SandboxError::documented_at(
+            &state.spec,
+            ErrorEndpoint::Token,
+            code,
+            StatusCode::BAD_REQUEST,
+        ));
     }
     let body = issue(state, client, &grant)?;
     let issued: Vec<String> = ["access_token", "refresh_token"]
@@ -228,6 +237,12 @@ fn id_token(
     let issued_at = now();
     let lifetime = state.lifetime(spec.lifetimes.id_token, 3600).as_secs();
     let mut claims = crate::claims::id_token_only(spec, &grant.login);
+    claims.extend(crate::claims::requested(
+        spec,
+        &grant.login,
+        grant.claims_request.as_deref(),
+        ClaimTarget::IdToken,
+    ));
     claims.insert("iss".into(), state.issuer.clone().into());
     claims.insert(
         "sub".into(),
@@ -250,14 +265,30 @@ fn id_token(
             claims.insert("at_hash".into(), hash.into());
         }
     }
-    state
+    let server_error = |message: String| {
+        SandboxError::oauth(StatusCode::INTERNAL_SERVER_ERROR, "server_error", message)
+    };
+    let signed = state
         .keys
         .sign(&claims, Some("JWT"), client.client_secret.as_deref())
-        .map_err(|e| {
-            SandboxError::oauth(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                format!("cannot sign the ID token: {e}"),
-            )
-        })
+        .map_err(|e| server_error(format!("cannot sign the ID token: {e}")))?;
+    let Some(profile) = &spec.id_token else {
+        return Ok(signed);
+    };
+    // Encrypted where the spec says the provider encrypts and the client can decrypt;
+    // a client registered without encryption gets it signed only, unless the provider
+    // always encrypts (itsme), where that would be a downgrade the client refuses.
+    let recipient = profile
+        .encryption
+        .as_ref()
+        .and_then(|allowed| crate::jwe::recipient(allowed, client));
+    match recipient {
+        Some(recipient) => recipient.encrypt(&signed).map_err(server_error),
+        None if profile.encryption_required => Err(server_error(format!(
+            "this provider always encrypts ID tokens, and client `{}` registered no RSA \
+             encryption key (nor a secret, where the spec allows `dir`)",
+            client.client_id
+        ))),
+        None => Ok(signed),
+    }
 }

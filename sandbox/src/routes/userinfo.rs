@@ -1,20 +1,22 @@
 //! The userinfo endpoint: the claims the granted scopes release, as JSON, a signed
-//! JWT, or a signed JWT encrypted to the client's key; the access token only where
-//! the spec says the provider takes it.
+//! JWT, or a signed JWT encrypted to the client; the access token only where the
+//! spec says the provider takes it.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{RawForm, RawQuery, State as Axum};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idspec_codegen::model::{ClaimTarget, UserinfoFormat, UserinfoToken};
-use josekit::jwe::{JweHeader, RSA_OAEP};
+use idspec_codegen::model::{
+    ClaimTarget, ErrorEndpoint, JweSpec, Spec, UserinfoFormat, UserinfoToken,
+};
 use serde_json::Value;
 
 use super::{map, pairs};
-use crate::state::{State, UserinfoResponse};
+use crate::errors::{bearer_challenge, SandboxError};
+use crate::state::{SandboxClient, State, UserinfoResponse};
 
 pub(crate) async fn userinfo_get(
     Axum(state): Axum<Arc<State>>,
@@ -34,16 +36,21 @@ pub(crate) async fn userinfo_post(
     respond(&state, &headers, None, form.get("access_token").cloned())
 }
 
-/// RFC 6750 3: the error in a `WWW-Authenticate` challenge.
-fn challenge(status: StatusCode, error: &str, description: &str) -> Response {
-    let value = format!("Bearer error=\"{error}\", error_description=\"{description}\"");
-    let mut response = status.into_response();
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
+/// `error:userinfo:<code>`: the documented code as a resource server answers it
+/// (RFC 6750 3.1): a token problem in a challenge, anything else in a JSON body.
+fn failure(spec: &Spec, code: &str) -> Response {
+    let documented =
+        SandboxError::documented_at(spec, ErrorEndpoint::Userinfo, code, StatusCode::BAD_REQUEST);
+    let challenge_status = match documented.oauth.as_str() {
+        "invalid_token" => Some(StatusCode::UNAUTHORIZED),
+        "insufficient_scope" => Some(StatusCode::FORBIDDEN),
+        _ => None,
+    };
+    match challenge_status {
+        Some(status) => SandboxError::documented_at(spec, ErrorEndpoint::Userinfo, code, status)
+            .into_challenge(spec),
+        None => documented.into_body(spec),
     }
-    response
 }
 
 fn respond(
@@ -68,7 +75,7 @@ fn respond(
         UserinfoToken::Body => body_token,
     };
     let Some(token) = token else {
-        return challenge(
+        return bearer_challenge(
             StatusCode::UNAUTHORIZED,
             "invalid_request",
             "the access token is missing or in the wrong place",
@@ -79,7 +86,7 @@ fn respond(
         match store.access_tokens.get(&token) {
             Some(entry) if entry.expires > Instant::now() => entry.value.clone(),
             _ => {
-                return challenge(
+                return bearer_challenge(
                     StatusCode::UNAUTHORIZED,
                     "invalid_token",
                     "the access token is unknown, revoked or expired",
@@ -87,8 +94,17 @@ fn respond(
             }
         }
     };
+    if let Some(code) = grant.failure_at(ErrorEndpoint::Userinfo) {
+        return failure(spec, code);
+    }
     let mut claims =
         crate::claims::released(spec, &grant.login, &grant.scopes, ClaimTarget::Userinfo);
+    claims.extend(crate::claims::requested(
+        spec,
+        &grant.login,
+        grant.claims_request.as_deref(),
+        ClaimTarget::Userinfo,
+    ));
     claims.insert(
         "sub".into(),
         crate::claims::subject(spec, &grant.login).into(),
@@ -118,10 +134,14 @@ fn respond(
         }
     };
     let body = if format == UserinfoFormat::SignedEncrypted {
-        match encrypt(
-            client.map(|c| c.jwks.as_slice()).unwrap_or_default(),
-            &signed,
-        ) {
+        let Some(client) = client else {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the access token's client is not registered",
+            )
+                .into_response();
+        };
+        match encrypt(profile.encryption.as_ref(), client, &signed) {
             Ok(encrypted) => encrypted,
             Err(message) => return (StatusCode::INTERNAL_SERVER_ERROR, message).into_response(),
         }
@@ -131,22 +151,28 @@ fn respond(
     ([(header::CONTENT_TYPE, "application/jwt")], body).into_response()
 }
 
-/// A nested JWT: the signed response encrypted to the client's RSA key
-/// (RSA-OAEP, A128CBC-HS256), `cty: JWT` as RFC 7519 5.2 asks.
-fn encrypt(keys: &[josekit::jwk::Jwk], signed: &str) -> Result<String, String> {
-    let key = keys
-        .iter()
-        .find(|k| k.key_type() == "RSA" && k.key_use().is_none_or(|u| u == "enc"))
-        .ok_or("the client registered no RSA encryption key")?;
-    let encrypter = RSA_OAEP
-        .encrypter_from_jwk(key)
-        .map_err(|e| e.to_string())?;
-    let mut header = JweHeader::new();
-    header.set_content_encryption("A128CBC-HS256");
-    header.set_content_type("JWT");
-    if let Some(kid) = key.key_id() {
-        header.set_key_id(kid);
-    }
-    josekit::jwe::serialize_compact(signed.as_bytes(), &header, &encrypter)
-        .map_err(|e| e.to_string())
+/// The signed response encrypted to the client as ID tokens are; where the spec names
+/// no userinfo encryption, RSA-OAEP with A128CBC-HS256 (the OpenID Connect default).
+fn encrypt(
+    allowed: Option<&JweSpec>,
+    client: &SandboxClient,
+    signed: &str,
+) -> Result<String, String> {
+    let default = JweSpec {
+        alg: vec!["RSA-OAEP".to_owned()],
+        enc: vec!["A128CBC-HS256".to_owned()],
+    };
+    let allowed = allowed.unwrap_or(&default);
+    let recipient = crate::jwe::recipient(allowed, client).ok_or_else(|| {
+        format!(
+            "cannot encrypt to client `{}`: it registered no RSA encryption key{}",
+            client.client_id,
+            if allowed.alg.iter().any(|a| a == "dir") {
+                ", and has no secret"
+            } else {
+                ", and the spec allows no `dir`"
+            }
+        )
+    })?;
+    recipient.encrypt(signed)
 }
