@@ -392,6 +392,34 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut
             }),
         );
     }
+    // Where the provider documents a revocation endpoint (for this variant).
+    let revocation = spec
+        .environments
+        .values()
+        .filter(|env| env.variant == variant.name)
+        .any(|env| env.endpoints.revocation.is_some());
+    if revocation && P::PROFILE.userinfo.is_some() {
+        // A second login, revoked: its access token no longer opens userinfo.
+        let outcome = match attempt(&client, spec, &approving.0).await {
+            Err(problem) => Err(problem),
+            Ok(Err(error)) => Err(describe_error(&error)),
+            Ok(Ok(second)) => match client.revoke(second.access_token()).await {
+                Err(error) => Err(describe_error(&error)),
+                Ok(()) => match client.userinfo(&second).await {
+                    Ok(_) => Err("the revoked access token still opens userinfo".to_owned()),
+                    Err(error) if error.code() == "invalid_token" => Ok(format!(
+                        "userinfo with the revoked token: {}",
+                        describe_error(&error)
+                    )),
+                    Err(error) => Err(format!(
+                        "expected invalid_token, got {}",
+                        describe_error(&error)
+                    )),
+                },
+            },
+        };
+        steps.report("access token revoked", outcome);
+    }
     if login.refresh_token().is_some() {
         let refreshed = client.refresh(&login).await;
         ok_typed(

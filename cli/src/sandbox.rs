@@ -43,7 +43,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             for user in &sandbox_spec.users {
                 println!("    {:<22} {}", user.name, user.login);
             }
-            println!("  any documented error:    log in as error:<code>");
+            println!("  any documented error:    log in as error:<code> (at the authorization endpoint)");
+            println!("                           or error:token:<code>, error:userinfo:<code>, error:revocation:<code>");
         }
         println!("Ctrl-C stops it.");
         tokio::signal::ctrl_c()
