@@ -96,13 +96,9 @@ fn claims_request(cx: &Context<'_>) -> TokenStream {
     quote! {
         /// The `claims` request parameter (OpenID Connect Core 5.5): which documented
         /// claims to deliver in the ID token and which from userinfo, and how much
-        /// each is needed. Pass it to `AuthorizationRequest::claims`.
-        ///
-        /// ```ignore
-        /// let claims = ClaimsRequest::new()
-        ///     .id_token(Claim::Name, ClaimRequest::Essential)
-        ///     .userinfo(Claim::Birthdate, ClaimRequest::Voluntary);
-        /// ```
+        /// each is needed. Pass it to `AuthorizationRequest::claims`, for example
+        /// `ClaimsRequest::new().id_token(Claim::Sub, ClaimRequest::Essential)` with
+        /// the runtime's `ClaimRequest`.
         #[derive(Clone, Debug, Default, PartialEq)]
         #[must_use = "a claims request does nothing until passed to `AuthorizationRequest::claims`"]
         pub struct ClaimsRequest {
