@@ -5,12 +5,18 @@ use idspec_codegen::{load, DiagnosticClass};
 const MOBILEID: &str = include_str!("../../specs/mobileid.yaml");
 
 fn diagnostics_after(from: &str, to: &str) -> Vec<(DiagnosticClass, String, String)> {
-    assert!(
-        MOBILEID.contains(from),
-        "the spec no longer contains {from:?}"
-    );
-    let text = MOBILEID.replacen(from, to, 1);
-    match load("mobileid.yaml", &text) {
+    diagnostics_in("mobileid.yaml", MOBILEID, from, to)
+}
+
+/// The diagnostics for `spec` with the first `from` replaced by `to`.
+fn diagnostics_in(
+    file: &str,
+    spec: &str,
+    from: &str,
+    to: &str,
+) -> Vec<(DiagnosticClass, String, String)> {
+    assert!(spec.contains(from), "the spec no longer contains {from:?}");
+    match load(file, &spec.replacen(from, to, 1)) {
         Ok(_) => Vec::new(),
         Err(diagnostics) => diagnostics
             .0
@@ -71,15 +77,7 @@ fn the_shipped_spec_is_clean() {
 const ITSME: &str = include_str!("../../specs/itsme.yaml");
 
 fn itsme_diagnostics_after(from: &str, to: &str) -> Vec<(DiagnosticClass, String, String)> {
-    assert!(ITSME.contains(from), "the spec no longer contains {from:?}");
-    match load("itsme.yaml", &ITSME.replacen(from, to, 1)) {
-        Ok(_) => Vec::new(),
-        Err(diagnostics) => diagnostics
-            .0
-            .into_iter()
-            .map(|d| (d.class, d.path, d.message))
-            .collect(),
-    }
+    diagnostics_in("itsme.yaml", ITSME, from, to)
 }
 
 #[test]

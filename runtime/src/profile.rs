@@ -201,6 +201,42 @@ pub struct ProviderProfile {
     pub pending_flow_lifetime: Option<Duration>,
 }
 
+#[cfg(test)]
+impl ProviderProfile {
+    /// A minimal profile for the runtime's unit tests: OAuth's error dialect, no ID
+    /// token, no userinfo, no request objects, no lifetimes.
+    pub(crate) const fn for_tests(
+        family: Family,
+        client_auth: &'static [ClientAuthMethod],
+        default_client_auth: ClientAuthMethod,
+    ) -> Self {
+        Self {
+            id: "test",
+            name: "Test",
+            family,
+            client_auth,
+            default_client_auth: Some(default_client_auth),
+            pkce: PkceMode::Optional,
+            par: ParMode::None,
+            response_iss: false,
+            id_token_signing: &[],
+            id_token_encryption: None,
+            id_token_encryption_required: false,
+            request_object: None,
+            userinfo: None,
+            errors: ErrorDialect {
+                body: ErrorFields::OAUTH,
+                redirect: ErrorFields::OAUTH,
+                detail: None,
+            },
+            expires_in_accepts_string: false,
+            authorization_code_lifetime: None,
+            access_token_lifetime: None,
+            pending_flow_lifetime: None,
+        }
+    }
+}
+
 impl ProviderProfile {
     /// Whether the provider issues ID tokens.
     pub fn is_openid(&self) -> bool {

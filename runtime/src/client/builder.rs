@@ -225,7 +225,7 @@ impl<P: Provider> ClientBuilder<P> {
 mod tests {
     use super::*;
     use crate::error::GenericErrorCode;
-    use crate::profile::{ErrorDialect, ErrorFields, Family, ParMode, PkceMode, ProviderProfile};
+    use crate::profile::{Family, ProviderProfile};
     use crate::values::NoIdToken;
 
     #[derive(Clone, Debug)]
@@ -237,30 +237,11 @@ mod tests {
     }
 
     struct TestProvider;
-    static PROFILE: ProviderProfile = ProviderProfile {
-        id: "test",
-        name: "Test",
-        family: Family::Oidc,
-        client_auth: &[ClientAuthMethod::ClientSecretPost],
-        default_client_auth: Some(ClientAuthMethod::ClientSecretPost),
-        pkce: PkceMode::Optional,
-        par: ParMode::None,
-        response_iss: false,
-        id_token_signing: &[],
-        id_token_encryption: None,
-        id_token_encryption_required: false,
-        request_object: None,
-        userinfo: None,
-        errors: ErrorDialect {
-            body: ErrorFields::OAUTH,
-            redirect: ErrorFields::OAUTH,
-            detail: None,
-        },
-        expires_in_accepts_string: false,
-        authorization_code_lifetime: None,
-        access_token_lifetime: None,
-        pending_flow_lifetime: None,
-    };
+    static PROFILE: ProviderProfile = ProviderProfile::for_tests(
+        Family::Oidc,
+        &[ClientAuthMethod::ClientSecretPost],
+        ClientAuthMethod::ClientSecretPost,
+    );
     impl Provider for TestProvider {
         type ErrorCode = GenericErrorCode;
         type Scope = TestScope;

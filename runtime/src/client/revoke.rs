@@ -107,10 +107,7 @@ mod tests {
     use crate::config::ConfigError;
     use crate::error::{Error, ErrorMetadata, GenericErrorCode, OAuthErrorCode, ResponseProblem};
     use crate::http::HttpClient;
-    use crate::profile::{
-        ClientAuthMethod, Endpoints, ErrorDialect, ErrorFields, Family, ParMode, PkceMode,
-        ProviderProfile,
-    };
+    use crate::profile::{ClientAuthMethod, Endpoints, Family, ProviderProfile};
     use crate::values::NoIdToken;
 
     const TOKEN: &str = "SlAV32hkKG-an-access-token-only-the-form-may-carry";
@@ -125,34 +122,15 @@ mod tests {
     }
 
     struct TestProvider;
-    static PROFILE: ProviderProfile = ProviderProfile {
-        id: "test",
-        name: "Test",
-        family: Family::Oauth2,
-        client_auth: &[
+    static PROFILE: ProviderProfile = ProviderProfile::for_tests(
+        Family::Oauth2,
+        &[
             ClientAuthMethod::ClientSecretBasic,
             ClientAuthMethod::ClientSecretPost,
             ClientAuthMethod::ClientSecretJwt,
         ],
-        default_client_auth: Some(ClientAuthMethod::ClientSecretPost),
-        pkce: PkceMode::Optional,
-        par: ParMode::None,
-        response_iss: false,
-        id_token_signing: &[],
-        id_token_encryption: None,
-        id_token_encryption_required: false,
-        request_object: None,
-        userinfo: None,
-        errors: ErrorDialect {
-            body: ErrorFields::OAUTH,
-            redirect: ErrorFields::OAUTH,
-            detail: None,
-        },
-        expires_in_accepts_string: false,
-        authorization_code_lifetime: None,
-        access_token_lifetime: None,
-        pending_flow_lifetime: None,
-    };
+        ClientAuthMethod::ClientSecretPost,
+    );
     impl Provider for TestProvider {
         type ErrorCode = GenericErrorCode;
         type Scope = TestScope;
