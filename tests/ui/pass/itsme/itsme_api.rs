@@ -59,7 +59,6 @@ fn national_number_and_its_document_expiry(userinfo: &UserInfo) -> Option<(Strin
     Some((number, expiry))
 }
 
-#[allow(dead_code)]
 async fn login(client: &Client, callback: &str) -> Result<UserInfo, Error> {
     let start = client.start(request()).await?;
     let _ = (&start.url, &start.state);
@@ -69,6 +68,8 @@ async fn login(client: &Client, callback: &str) -> Result<UserInfo, Error> {
 }
 
 fn main() {
+    // The async flow needs itsme; it is type-checked, not run.
+    let _flow = login;
     let keys = RelyingPartyKeys::new()
         .with_signing_key(SigningKey::generate(SigningAlg::RS256, "rp-2026").expect("key"));
     assert!(private_key_client(keys.clone()).is_ok());
