@@ -1,12 +1,10 @@
-//! ID tokens and userinfo responses signed then encrypted to the client, as itsme
-//! sends them: to the client's RSA key, or with `dir` and a key derived from its
-//! secret (OpenID Connect Core 10.2), sized for the content encryption.
+// ID tokens and userinfo responses signed then encrypted to the client, as itsme
+// sends them: to the client's RSA key, or with `dir` and a key derived from its
+// secret (OpenID Connect Core 10.2), sized for the content encryption.
 
-mod support;
-
+use crate::support::*;
 use serde_json::Value;
 use sha2::Digest as _;
-use support::*;
 
 /// Decrypts a nested JWT with `decrypter` and verifies it with the sandbox's JWKS.
 async fn open(setup: &Setup, compact: &str, decrypter: &dyn josekit::jwe::JweDecrypter) -> Value {

@@ -1,12 +1,10 @@
-//! The `claims` request parameter (OpenID Connect Core 5.5): claims released by name,
-//! into the ID token or userinfo as asked, beyond what the scopes release.
+// The `claims` request parameter (OpenID Connect Core 5.5): claims released by name,
+// into the ID token or userinfo as asked, beyond what the scopes release.
 
-mod support;
-
+use crate::support::*;
 use idspec_sandbox::user_agent::{sign_in, Decision};
 use serde_json::Value;
 use sha2::Digest as _;
-use support::*;
 
 #[tokio::test]
 async fn claims_are_released_where_the_claims_parameter_asks() {

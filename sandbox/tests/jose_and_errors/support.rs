@@ -1,8 +1,6 @@
 //! What the sandbox's itsme-shaped tests share: a spec with request objects,
 //! encrypted ID tokens and userinfo, and error codes documented per endpoint; two
 //! relying parties (one with keys, one with a secret); and their HTTP steps.
-// Each test file uses its own part of this module.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 

@@ -1,17 +1,15 @@
-//! Request objects by value (RFC 9101, OpenID Connect Core 6.1) at the sandbox's
-//! authorization endpoint and PAR: signed, signed then encrypted, and every way one
-//! is refused, each answered as the provider documents it.
-
-mod support;
+// Request objects by value (RFC 9101, OpenID Connect Core 6.1) at the sandbox's
+// authorization endpoint and PAR: signed, signed then encrypted, and every way one
+// is refused, each answered as the provider documents it.
 
 use std::collections::HashMap;
 
+use crate::support::*;
 use idspec_runtime::jose::{encrypt_to, sign_hmac, SigningAlg, SigningKey};
 use idspec_sandbox::user_agent::{sign_in, Decision};
 use idspec_sandbox::Sandbox;
 use josekit::jwk::Jwk;
 use serde_json::{json, Map, Value};
-use support::*;
 
 /// The members of a good request object from `client_id`, with `changes` applied
 /// (a `null` removes a member).

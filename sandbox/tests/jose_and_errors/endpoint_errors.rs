@@ -1,14 +1,12 @@
-//! Documented errors at every endpoint on demand: `error:<code>` fails the
-//! authorization, `error:<endpoint>:<code>` signs in and then has the token,
-//! userinfo or revocation endpoint answer the code, with that endpoint's message
-//! when the provider documents its codes per endpoint (itsme).
+// Documented errors at every endpoint on demand: `error:<code>` fails the
+// authorization, `error:<endpoint>:<code>` signs in and then has the token,
+// userinfo or revocation endpoint answer the code, with that endpoint's message
+// when the provider documents its codes per endpoint (itsme).
 
-mod support;
-
+use crate::support::*;
 use idspec_sandbox::user_agent::{sign_in, Decision};
 use idspec_sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
-use support::*;
 
 #[tokio::test]
 async fn plain_error_logins_still_fail_the_authorization() {
