@@ -69,6 +69,23 @@ fn itsme_module_is_pinned_as_compiled() {
     );
 }
 
+#[cfg(feature = "idme")]
+#[test]
+fn idme_module_is_pinned_as_compiled() {
+    const COMPILED_IDME: &str = include_str!(concat!(env!("OUT_DIR"), "/idme.rs"));
+    insta::assert_snapshot!("idme", COMPILED_IDME);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/idme.yaml");
+    let spec = idspec_codegen::load_file(&path).unwrap_or_else(|d| panic!("{d}"));
+    let fresh = idspec_codegen::render(
+        &idspec_codegen::generate(&spec, &GenerateOptions::default()),
+        "idme.yaml",
+    );
+    assert!(
+        fresh == COMPILED_IDME,
+        "a fresh generation differs from the compiled module"
+    );
+}
+
 #[cfg(feature = "mobileid")]
 #[test]
 fn mobileid_module_is_pinned_as_compiled() {

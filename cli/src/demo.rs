@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 
 use idspec::runtime::jose::{RelyingPartyKeys, SigningAlg, SigningKey};
 use idspec::runtime::{
-    AuthorizationParams, Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient, Provider,
-    ProviderErrorCode, ProviderVisitor, RequestObject,
+    AuthorizationParams, ClaimFields, Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient,
+    Provider, ProviderErrorCode, ProviderVisitor, RequestObject,
 };
 use idspec_codegen::model::{ClientAuthMethod as SpecAuth, Outcome, Spec};
 use idspec_codegen::ValidatedSpec;
@@ -355,7 +355,7 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut
     ) else {
         return;
     };
-    if P::PROFILE.is_openid() {
+    if let Some(claims) = login.id_token_claims() {
         let protection = login
             .tokens()
             .id_token
@@ -366,7 +366,7 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut
             &format!(
                 "ID token {protection}validated (signature, iss, aud, exp, iat, nonce, at_hash)"
             ),
-            Ok(json(login.claims())),
+            Ok(json(claims)),
         );
     }
     if let Some(profile) = P::PROFILE.userinfo {
@@ -387,7 +387,7 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut
                 formats.join(" or ")
             ),
             userinfo.map(|u| {
-                let detail = json(&u);
+                let detail = typed_fields(&u);
                 (u, detail)
             }),
         );
@@ -426,14 +426,18 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut
             steps,
             "refresh",
             refreshed.map(|r| {
-                let same = r.subject() == login.subject();
+                // The runtime refuses a refreshed ID token for another subject.
                 let detail = format!(
-                    "new access token, expires in {}; subject {}",
+                    "new access token, expires in {}{}",
                     r.tokens()
                         .expires_in
                         .map(|d| format!("{} s", d.as_secs()))
                         .unwrap_or_else(|| "-".into()),
-                    if same { "unchanged" } else { "CHANGED" }
+                    if r.tokens().id_token.is_some() {
+                        "; new ID token for the same subject"
+                    } else {
+                        ""
+                    }
                 );
                 (r, detail)
             }),
@@ -630,19 +634,32 @@ fn describe_jose(compact: &str) -> String {
     )
 }
 
+/// The typed fields of a claims struct, one per line as `field = value` (values as
+/// compact JSON, long strings cut), then the unknown claims it kept.
+fn typed_fields<T: ClaimFields + serde::Serialize>(claims: &T) -> String {
+    let mut text = String::new();
+    for (name, mut value) in claims.fields() {
+        shorten(&mut value);
+        let _ = writeln!(text, "{name} = {value}");
+    }
+    text
+}
+
+/// Long strings (a base64 photo) cut to their start and length.
+fn shorten(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) if text.chars().count() > 72 => {
+            let start: String = text.chars().take(40).collect();
+            *text = format!("{start}… ({} characters)", text.chars().count());
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(shorten),
+        serde_json::Value::Object(map) => map.values_mut().for_each(shorten),
+        _ => {}
+    }
+}
+
 /// Pretty JSON, with long strings (a base64 photo) cut to their start and length.
 fn json<T: serde::Serialize>(value: &T) -> String {
-    fn shorten(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::String(text) if text.chars().count() > 72 => {
-                let start: String = text.chars().take(40).collect();
-                *text = format!("{start}… ({} characters)", text.chars().count());
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(shorten),
-            serde_json::Value::Object(map) => map.values_mut().for_each(shorten),
-            _ => {}
-        }
-    }
     match serde_json::to_value(value) {
         Ok(mut value) => {
             shorten(&mut value);

@@ -277,7 +277,7 @@ async fn login<P: Provider>(
         .map_err(|e| typed_error(&e))?;
     let mut output = json!({
         "provider": P::PROFILE.id,
-        "id_token_claims": login.claims(),
+        "id_token_claims": login.id_token_claims(),
         "token": {
             "token_type": login.tokens().token_type,
             "expires_in": login.tokens().expires_in.map(|d| d.as_secs()),

@@ -157,6 +157,7 @@ fn inline(owner: &str, ty: &TypeSpec, path: &SpecPath, found: &mut Vec<(String, 
             &path.key("claim_map"),
             found,
         ),
+        TypeSpec::Nullable(inner) => inline(owner, inner, &path.key("nullable"), found),
         _ => {}
     }
 }

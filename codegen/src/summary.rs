@@ -142,6 +142,7 @@ fn type_name(ty: &TypeSpec) -> String {
         TypeSpec::Array(inner) => format!("[{}]", type_name(inner)),
         TypeSpec::Map(inner) => format!("{{string: {}}}", type_name(inner)),
         TypeSpec::ClaimMap(inner) => format!("{{claim: {}}}", type_name(inner)),
+        TypeSpec::Nullable(inner) => format!("{}?", type_name(inner)),
         TypeSpec::Enum(_) => "enum".to_owned(),
         TypeSpec::Object(_) => "object".to_owned(),
         other => ident::snake(&format!("{other:?}")),

@@ -22,6 +22,22 @@ pub trait ClaimName: Copy + Ord + fmt::Debug + Send + Sync + 'static {
     fn as_wire(self) -> &'static str;
 }
 
+/// Implemented by each provider's generated claims structs (`UserInfo`,
+/// `IdTokenClaims`): the claims present, typed, for code that shows or audits them
+/// without knowing the provider (an admin page, `idspec demo`).
+pub trait ClaimFields {
+    /// Each documented claim that is present, by its Rust field name, with its
+    /// typed value rendered as JSON; unknown claims are not included.
+    fn fields(&self) -> Vec<(&'static str, serde_json::Value)>;
+}
+
+/// A claim's typed value as JSON, for generated [`ClaimFields`] impls. Claim types
+/// serialize infallibly (their maps have string keys); `null` stands in otherwise.
+#[doc(hidden)]
+pub fn typed<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
 /// A key of a [`ClaimMap`]: a documented claim, or a name this version does not know.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClaimKey<C> {

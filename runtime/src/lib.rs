@@ -6,6 +6,7 @@
 //! PAR, ID token and userinfo validation, refresh, and the error model.
 #![warn(missing_docs)]
 
+pub mod attributes;
 pub mod callback;
 pub mod claim_map;
 pub mod claims_request;
@@ -27,11 +28,12 @@ pub mod secret;
 pub mod store;
 pub mod values;
 
-pub use claim_map::{ClaimKey, ClaimMap, ClaimName};
+pub use attributes::{Attribute, AttributeError, AttributeFields, Attributes};
+pub use claim_map::{ClaimFields, ClaimKey, ClaimMap, ClaimName};
 pub use claims_request::{ClaimRequest, ClaimsRequest};
 pub use client::{
-    AuthorizationStart, Client, ClientBuilder, Login, Provider, ProviderVisitor, RevocableToken,
-    Tokens,
+    AuthorizationStart, Client, ClientBuilder, Login, OpenIdProvider, Provider, ProviderVisitor,
+    RevocableToken, Tokens,
 };
 pub use config::ConfigError;
 pub use error::{

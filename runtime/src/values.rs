@@ -105,3 +105,9 @@ impl fmt::Debug for Base64Data {
 /// The ID token claims type of providers that issue no ID token.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoIdToken {}
+
+impl crate::claim_map::ClaimFields for NoIdToken {
+    fn fields(&self) -> Vec<(&'static str, serde_json::Value)> {
+        Vec::new()
+    }
+}

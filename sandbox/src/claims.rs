@@ -2,7 +2,7 @@
 //! overrides, `{login}` and `{sub}` filled in, and only what the granted scopes or
 //! the `claims` request parameter (OpenID Connect Core 5.5) release.
 
-use idspec_codegen::model::{ClaimTarget, Spec};
+use idspec_codegen::model::{AttributeList, ClaimTarget, Spec};
 use serde_json::{Map, Value};
 use sha2::Digest as _;
 
@@ -102,6 +102,34 @@ pub(crate) fn id_token_only(spec: &Spec, login: &str) -> Map<String, Value> {
             }
         }
     }
+    claims
+}
+
+/// The response in the provider's list shape (ID.me's `attributes`): each claim an
+/// entry with its key, the spec's label and its value, in the spec's order; the
+/// claims the spec names as members stay members.
+pub(crate) fn as_attribute_list(
+    spec: &Spec,
+    list: &AttributeList,
+    mut claims: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut entries = Vec::new();
+    for (wire, claim) in &spec.claims {
+        if list.members.contains(wire) {
+            continue;
+        }
+        let Some(value) = claims.remove(wire) else {
+            continue;
+        };
+        let mut entry = Map::new();
+        entry.insert(list.key.clone(), Value::String(wire.clone()));
+        if let (Some(member), Some(label)) = (&list.label, &claim.label) {
+            entry.insert(member.clone(), Value::String(label.clone()));
+        }
+        entry.insert(list.value.clone(), value);
+        entries.push(Value::Object(entry));
+    }
+    claims.insert(list.list.clone(), Value::Array(entries));
     claims
 }
 

@@ -143,15 +143,17 @@ impl Sandbox {
     pub fn endpoints(&self) -> idspec_runtime::Endpoints {
         let paths = routes::Paths::of(&self.state.spec);
         let url = |path: &str| Url::parse(&format!("{}{path}", self.issuer)).ok();
+        let openid = self.state.spec.is_openid();
         let mut endpoints = idspec_runtime::Endpoints {
-            issuer: Some(self.issuer.clone()),
+            // A plain OAuth 2 provider has no issuer identifier to compare.
+            issuer: openid.then(|| self.issuer.clone()),
             authorization: url(&paths.authorization),
             token: url(&paths.token),
             userinfo: url(&paths.userinfo),
             revocation: url(&paths.revocation),
             ..Default::default()
         };
-        if self.state.spec.is_openid() {
+        if openid {
             endpoints.discovery = url(routes::DISCOVERY);
             endpoints.jwks = url(&paths.jwks);
         }

@@ -333,6 +333,8 @@ fn conforms(spec: &Spec, value: &serde_json::Value, ty: &TypeSpec, depth: usize)
         (TypeSpec::Array(item), J::Array(items)) => {
             items.iter().all(|v| conforms(spec, v, item, depth + 1))
         }
+        (TypeSpec::Nullable(_), J::Null) => true,
+        (TypeSpec::Nullable(inner), value) => conforms(spec, value, inner, depth + 1),
         (TypeSpec::Map(item) | TypeSpec::ClaimMap(item), J::Object(map)) => {
             map.values().all(|v| conforms(spec, v, item, depth + 1))
         }

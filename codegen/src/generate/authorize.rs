@@ -104,10 +104,27 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             None => required_scope_sets.push(quote!(request.params.add_scope(&Scope::#variant);)),
         }
     }
+    let require_scope = spec.authorize.as_ref().is_some_and(|a| a.require_scope);
+    if require_scope {
+        required_scope_args.insert(0, quote!(scope: Scope));
+        required_scope_sets.insert(0, quote!(request.params.add_scope(&scope);));
+    }
     let args: Vec<_> = required_scope_args
         .into_iter()
         .chain(required_args)
         .collect();
+    let binding = if required_scope_sets.is_empty() && required_sets.is_empty() {
+        quote!(let request)
+    } else {
+        quote!(let mut request)
+    };
+    let new_doc = if require_scope {
+        " A request for `scope`: the provider needs every request to name one. More can be
+ added with [`AuthorizationRequest::scope`]."
+    } else {
+        " A request for the scopes every request carries."
+    };
+    let new_doc = super::doc_lines(new_doc);
 
     let (default_channel, pushed_fn) = match spec.par {
         ParMode::None => (quote!(#rt::FrontChannel), TokenStream::new()),
@@ -166,8 +183,23 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         }
         _ => String::new(),
     };
+    let refused_doc = match spec.authorize.as_ref().map(|a| &a.refused_response_types) {
+        Some(refused) if !refused.is_empty() => {
+            let list: Vec<String> = refused
+                .iter()
+                .map(|(response_type, why)| {
+                    let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
+                    super::wrap(&format!(
+                        "\n\n`response_type={response_type}` is not offered: {why}"
+                    ))
+                })
+                .collect();
+            list.concat()
+        }
+        _ => String::new(),
+    };
     let doc = format!(
-        " An authorization request. Start it with `Client::start`.\n\n The protocol's own parameters (response_type, client_id, redirect_uri, state,\n nonce, PKCE) are set by the runtime.{forbidden_doc}"
+        " An authorization request. Start it with `Client::start`.\n\n The protocol's own parameters (response_type, client_id, redirect_uri, state,\n nonce, PKCE) are set by the runtime.{forbidden_doc}{refused_doc}"
     );
     let doc_attrs = super::doc_lines(&doc);
     quote! {
@@ -180,9 +212,9 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         }
 
         impl AuthorizationRequest<#default_channel> {
-            /// A request for the scopes every request carries.
+            #new_doc
             pub fn new(#(#args),*) -> Self {
-                let mut request = AuthorizationRequest { params: #rt::AuthorizationParams::new()#start_pushed, channel: ::std::marker::PhantomData };
+                #binding = AuthorizationRequest { params: #rt::AuthorizationParams::new()#start_pushed, channel: ::std::marker::PhantomData };
                 #(#required_scope_sets)*
                 #(#required_sets)*
                 request

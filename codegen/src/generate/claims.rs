@@ -26,7 +26,15 @@ const ID_TOKEN_STANDARD: &[&str] = &[
 ];
 
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
-    let userinfo = claims_struct(cx, "UserInfo", ClaimTarget::Userinfo);
+    let attributes = cx
+        .spec
+        .userinfo
+        .as_ref()
+        .and_then(|u| u.attributes.as_ref());
+    let userinfo = match attributes {
+        Some(list) => super::attribute_claims::userinfo_struct(cx, list),
+        None => claims_struct(cx, "UserInfo", ClaimTarget::Userinfo),
+    };
     if !cx.spec.is_openid() {
         return userinfo;
     }
@@ -40,12 +48,7 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
     let ident = format_ident!("{name}");
     let mut fields = Vec::new();
     let mut debug_fields = Vec::new();
-    let mut scope_of = std::collections::HashMap::new();
-    for (scope, spec) in &cx.spec.scopes {
-        for claim in &spec.claims {
-            scope_of.entry(claim.as_str()).or_insert(scope.as_str());
-        }
-    }
+    let scope_of = scopes_releasing(cx);
 
     let standard: Vec<(&str, TokenStream, &str)> = match target {
         ClaimTarget::IdToken => vec![
@@ -85,13 +88,16 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
                 "`azp`: the authorized party.",
             ),
         ],
-        ClaimTarget::Userinfo => vec![(
+        // Only OpenID Connect guarantees a `sub` in userinfo (Core 5.3.2).
+        ClaimTarget::Userinfo if cx.spec.is_openid() => vec![(
             "sub",
             quote!(pub sub: String,),
             "`sub`: the subject; the runtime checks it equals the ID token's.",
         )],
+        ClaimTarget::Userinfo => Vec::new(),
     };
     let mut always_present = Vec::new();
+    let mut typed = Vec::new();
     for (wire, field, doc) in standard {
         let field_ident = format_ident!("{wire}");
         let optional = field.to_string().contains("Option");
@@ -101,6 +107,7 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
         } else {
             always_present.push(wire);
         }
+        typed.push((field_ident, optional));
     }
 
     for (wire, claim) in &cx.spec.claims {
@@ -111,11 +118,13 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
         let field_ident = format_ident!("{rust}");
         let ty = rust_type(cx, &rust, &claim.ty);
         let attrs = field_attrs(cx, wire, &rust, &claim.ty, &claim.accept, false);
-        let doc = claim_doc(wire, claim, scope_of.get(wire.as_str()).copied());
+        let doc = claim_doc(wire, claim, scope_of.get(wire.as_str()).map(String::as_str));
         let docs = super::doc_attr(Some(&doc));
         fields.push(quote! { #docs #attrs pub #field_ident: Option<#ty>, });
         debug_fields.push(debug_entry(wire, &field_ident));
+        typed.push((field_ident, true));
     }
+    let claim_fields = claim_fields_impl(cx, &ident, &typed);
 
     let what = match target {
         ClaimTarget::IdToken => "The claims of a validated ID token.",
@@ -148,21 +157,88 @@ fn claims_struct(cx: &Context<'_>, name: &str, target: ClaimTarget) -> TokenStre
                     .finish_non_exhaustive()
             }
         }
+
+        #claim_fields
     }
 }
 
-fn debug_entry(wire: &str, field: &proc_macro2::Ident) -> TokenStream {
+/// `runtime::ClaimFields` for a claims struct: its present fields, typed, by Rust
+/// name. `fields` lists each field with whether it is an `Option`.
+pub(super) fn claim_fields_impl(
+    cx: &Context<'_>,
+    ident: &proc_macro2::Ident,
+    fields: &[(proc_macro2::Ident, bool)],
+) -> TokenStream {
+    let rt = &cx.rt;
+    let present = fields.iter().map(|(field, optional)| {
+        let name = field.to_string();
+        let name = name.trim_start_matches("r#").to_owned();
+        if *optional {
+            quote!((#name, self.#field.as_ref().map(#rt::claim_map::typed)),)
+        } else {
+            quote!((#name, Some(#rt::claim_map::typed(&self.#field))),)
+        }
+    });
+    quote! {
+        impl #rt::ClaimFields for #ident {
+            fn fields(&self) -> Vec<(&'static str, #rt::serde_json::Value)> {
+                [#(#present)*]
+                    .into_iter()
+                    .filter_map(|(name, value)| Some((name, value?)))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Which scopes release each claim, as a sentence, by claim.
+pub(super) fn scopes_releasing<'a>(cx: &Context<'a>) -> std::collections::HashMap<&'a str, String> {
+    let mut released: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (scope, spec) in &cx.spec.scopes {
+        for claim in &spec.claims {
+            released
+                .entry(claim.as_str())
+                .or_default()
+                .push(scope.as_str());
+        }
+    }
+    let every = cx.spec.scopes.len();
+    released
+        .into_iter()
+        .map(|(claim, scopes)| {
+            let text = match scopes.as_slice() {
+                [scope] => format!("Released by scope `{scope}`."),
+                _ if scopes.len() == every => "Released by every scope.".to_owned(),
+                _ => format!(
+                    "Released by scopes {}.",
+                    scopes
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            (claim, text)
+        })
+        .collect()
+}
+
+pub(super) fn debug_entry(wire: &str, field: &proc_macro2::Ident) -> TokenStream {
     quote!(if self.#field.is_some() { present.push(#wire); })
 }
 
-fn claim_doc(wire: &str, claim: &ClaimSpec, scope: Option<&str>) -> String {
+pub(super) fn claim_doc(wire: &str, claim: &ClaimSpec, released: Option<&str>) -> String {
     let mut doc = format!("`{wire}`");
     if let Some(text) = &claim.doc {
         doc.push_str(": ");
         doc.push_str(text.trim());
     }
-    if let Some(scope) = scope {
-        doc.push_str(&format!("\n\nReleased by scope `{scope}`."));
+    if let Some(label) = &claim.label {
+        doc.push_str(&format!("\n\nLabelled \"{label}\" by the provider."));
+    }
+    if let Some(released) = released {
+        doc.push_str("\n\n");
+        doc.push_str(released);
     }
     if !claim.accept.is_empty() {
         doc.push_str(" The provider may send it as a string; it is parsed either way.");

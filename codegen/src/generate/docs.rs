@@ -25,13 +25,21 @@ pub(super) fn module_doc(spec: &Spec) -> String {
         "\n Protocol: {family}. Written from `{}`.",
         spec.source
     );
-    let _ = writeln!(doc, "\n | Environment | Issuer |\n |---|---|");
+    // Without OpenID Connect there is no issuer: the endpoints say where it is.
+    let (column, url): (&str, fn(&crate::model::Environment) -> Option<&str>) = if spec.is_openid()
+    {
+        ("Issuer", |env| env.issuer.as_deref())
+    } else {
+        ("Authorization endpoint", |env| {
+            env.endpoints.authorization.as_deref()
+        })
+    };
+    let _ = writeln!(doc, "\n | Environment | {column} |\n |---|---|");
     for (name, env) in &spec.environments {
         let _ = writeln!(
             doc,
             " | `{name}` | {} |",
-            env.issuer
-                .as_deref()
+            url(env)
                 .map(|i| format!("`{i}`"))
                 .unwrap_or_else(|| "-".into())
         );
@@ -57,6 +65,7 @@ pub(super) fn module_doc(spec: &Spec) -> String {
         ("authorization code", lifetimes.authorization_code),
         ("access token", lifetimes.access_token),
         ("ID token", lifetimes.id_token),
+        ("refresh token", lifetimes.refresh_token),
         ("request_uri", lifetimes.request_uri),
     ] {
         if let Some(value) = value {
@@ -66,5 +75,33 @@ pub(super) fn module_doc(spec: &Spec) -> String {
     if !parts.is_empty() {
         let _ = writeln!(doc, "\n Lifetimes: {}.", parts.join(", "));
     }
+    if let Some(userinfo) = &spec.userinfo {
+        doc.push('\n');
+        doc.push_str(&userinfo_doc(userinfo));
+        doc.push('\n');
+    }
     doc
+}
+
+/// How userinfo is called, and what the client deliberately does not send.
+fn userinfo_doc(userinfo: &crate::model::UserinfoSpec) -> String {
+    use crate::model::UserinfoToken;
+    let token = match userinfo.token {
+        UserinfoToken::Header => "in the `Authorization: Bearer` header",
+        UserinfoToken::Body => "in the form body",
+        // Said, because a URL is what logs and proxies record.
+        UserinfoToken::Query => {
+            "in the query string, as the provider requires; idspec keeps that URL out of every log line and error message"
+        }
+    };
+    let mut text = format!("Userinfo: {}, the access token {token}.", userinfo.method);
+    for forbidden in &userinfo.forbidden {
+        let reason = forbidden
+            .reason
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        text.push_str(&format!(" `{}` is not sent: {reason}", forbidden.name));
+    }
+    super::wrap(&text)
 }

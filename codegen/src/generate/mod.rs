@@ -4,6 +4,7 @@
 //! scopes, parameter types and the authorization request builder, claims, and error
 //! codes. Every protocol step is the runtime's.
 
+mod attribute_claims;
 mod authorize;
 mod claim_names;
 mod claims;
@@ -141,6 +142,35 @@ pub fn write_if_changed(path: &Path, content: &str) -> io::Result<bool> {
 pub(crate) fn doc_lines(text: &str) -> TokenStream {
     let lines = text.lines();
     quote! { #( #[doc = #lines] )* }
+}
+
+/// `text` as doc lines of at most about 80 characters, each after the space that
+/// follows `///`; paragraphs (blank lines) are kept.
+pub(crate) fn wrap(text: &str) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > 80 {
+                out.push(' ');
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            out.push(' ');
+            out.push_str(&line);
+        }
+    }
+    out
 }
 
 /// A doc attribute, or nothing.

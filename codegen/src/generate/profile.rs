@@ -144,6 +144,17 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         quote!(#rt::NoIdToken)
     };
     let provider_doc_attrs = super::doc_lines(&provider_doc);
+    let openid_impl = if openid {
+        quote!(impl #rt::OpenIdProvider for #provider {})
+    } else {
+        TokenStream::new()
+    };
+    let login_doc = if openid {
+        " A completed login: tokens and the validated ID token's claims."
+    } else {
+        " A completed login: the tokens. The provider issues no ID token, so a login has\n no claims and no subject: who the user is comes from `Client::userinfo`."
+    };
+    let login_doc = super::doc_lines(login_doc);
     quote! {
         /// What the runtime needs to know about the provider, from the spec.
         pub static PROFILE: #rt::ProviderProfile = #rt::ProviderProfile {
@@ -179,11 +190,13 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             const PROFILE: &'static #rt::ProviderProfile = &PROFILE;
         }
 
+        #openid_impl
+
         /// The client: start a login, complete it from the callback, fetch userinfo, refresh.
         pub type Client = #rt::Client<#provider>;
         /// Builds a [`Client`]: `Client::builder(Environment::Production)`.
         pub type ClientBuilder = #rt::ClientBuilder<#provider>;
-        /// A completed login: tokens and the validated ID token's claims.
+        #login_doc
         pub type Login = #rt::Login<#provider>;
         /// The tokens of a login or a refresh.
         pub type Tokens = #rt::Tokens;

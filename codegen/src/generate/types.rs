@@ -65,6 +65,10 @@ pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenSt
             let inner = rust_type(cx, &names::map_entry_owner(owner), inner);
             quote!(#rt::ClaimMap<Claim, #inner>)
         }
+        TypeSpec::Nullable(inner) => {
+            let inner = rust_type(cx, owner, inner);
+            quote!(Option<#inner>)
+        }
         TypeSpec::Ref(name) => {
             let name = format_ident!("{name}");
             quote!(#name)
@@ -89,6 +93,7 @@ fn define_inline(
         TypeSpec::Map(inner) | TypeSpec::ClaimMap(inner) => {
             define_inline(cx, &names::map_entry_owner(owner), inner, doc, out)
         }
+        TypeSpec::Nullable(inner) => define_inline(cx, owner, inner, doc, out),
         _ => {}
     }
 }
@@ -269,7 +274,7 @@ fn object_struct(
             fields.push(quote! { #field_doc #attrs pub #field_ident: Option<#ty>, });
             optional_inits.push(quote!(#field_ident: None,));
             let setter = format_ident!("with_{}", rust.trim_end_matches('_'));
-            let setter_doc = format!("Sets `{wire}`.");
+            let setter_doc = format!(" Sets `{wire}`.");
             setters.push(quote! {
                 #[doc = #setter_doc]
                 pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
@@ -343,6 +348,7 @@ pub(super) fn describe(ty: &TypeSpec) -> String {
         TypeSpec::Array(inner) => format!("a list of {}", describe(inner)),
         TypeSpec::Map(inner) => format!("a map of {}", describe(inner)),
         TypeSpec::ClaimMap(inner) => format!("{} for each claim it describes", describe(inner)),
+        TypeSpec::Nullable(inner) => format!("{} or null", describe(inner)),
         TypeSpec::Ref(name) => format!("[`{name}`]"),
         other => ident::snake(&format!("{other:?}")),
     }

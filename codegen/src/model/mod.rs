@@ -23,9 +23,9 @@ pub use flows::{
     WebhookSpec,
 };
 pub use protocol::{
-    AuthorizeSpec, ClaimsParameter, ClientAuthMethod, ClientAuthSpec, ForbiddenParam, IdTokenSpec,
-    JweSpec, Lifetimes, ParMode, ParamEncoding, ParamSpec, PkceMode, RequestObjectSpec, TokenSpec,
-    UserinfoFormat, UserinfoSpec, UserinfoToken, Via,
+    AttributeList, AuthorizeSpec, ClaimsParameter, ClientAuthMethod, ClientAuthSpec,
+    ForbiddenParam, IdTokenSpec, JweSpec, Lifetimes, ParMode, ParamEncoding, ParamSpec, PkceMode,
+    RequestObjectSpec, TokenSpec, UserinfoFormat, UserinfoSpec, UserinfoToken, Via,
 };
 pub use sandbox::{Outcome, SandboxLogin, SandboxRules, SandboxSpec, SandboxUser};
 pub use types::{

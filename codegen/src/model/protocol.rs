@@ -160,6 +160,10 @@ pub struct AuthorizeSpec {
     /// Whether the provider sends `iss` on the redirect (RFC 9207); if so, it is required.
     #[serde(default)]
     pub response_iss: bool,
+    /// Whether every request must name a scope (ID.me's policy): the generated
+    /// `AuthorizationRequest::new` then takes one, so a request without cannot be built.
+    #[serde(default)]
+    pub require_scope: bool,
     /// Response types the provider offers but the generated client deliberately does
     /// not, with the reason shown in the documentation (the implicit grant).
     #[serde(default)]
@@ -250,6 +254,35 @@ pub struct UserinfoSpec {
     /// Extra request parameters (imID's `correlation_id`), keyed by wire name.
     #[serde(default)]
     pub params: IndexMap<String, ParamSpec>,
+    /// Request parameters the provider documents that the client does not send
+    /// (ID.me's JSONP `callback`), with the reason shown in the documentation.
+    #[serde(default)]
+    pub forbidden: Vec<ForbiddenParam>,
+    /// Where the claims arrive as a list of entries rather than as members of the
+    /// response (ID.me's `attributes`: `{"handle": "fname", "name": "First Name",
+    /// "value": "Malcolm"}`).
+    #[serde(default)]
+    pub attributes: Option<AttributeList>,
+}
+
+/// Claims delivered as a list of `{key, label, value}` entries: each entry's key is a
+/// claim's wire name. Documented claims become typed fields; entries with other keys,
+/// and every entry's label and position, are kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeList {
+    /// The response member holding the list (`attributes`).
+    pub list: String,
+    /// The entry member naming the claim (`handle`).
+    pub key: String,
+    /// The entry member holding the provider's display label (`name`).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The entry member holding the value (`value`).
+    pub value: String,
+    /// Claims that are members of the response itself, beside the list (ID.me's `status`).
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 fn default_get() -> String {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 ///
 /// Scalars are written as a name (`string`, `bool`, ...); compound types as a map with
 /// one key: `{enum: [...]}`, `{object: {...}}`, `{array: <type>}`, `{map: <type>}`,
-/// `{claim_map: <type>}`, `{ref: TypeName}`.
+/// `{claim_map: <type>}`, `{nullable: <type>}`, `{ref: TypeName}`.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TypeSpec {
@@ -49,6 +49,9 @@ pub enum TypeSpec {
     /// about other claims (itsme's `verificationDate`). Looked up with the generated
     /// `Claim` enum; keys that name no documented claim are kept.
     ClaimMap(Box<TypeSpec>),
+    /// A value that may be JSON `null` (`Option<T>`), for list items and required
+    /// members that the provider sends as `null` (ID.me's `subgroups: [null]`).
+    Nullable(Box<TypeSpec>),
     /// A type defined in the spec's `types` section.
     Ref(String),
 }
@@ -67,7 +70,15 @@ const SCALARS: &[(&str, TypeSpec)] = &[
     ("base64", TypeSpec::Base64),
     ("json", TypeSpec::Json),
 ];
-const COMPOUNDS: &[&str] = &["enum", "object", "array", "map", "claim_map", "ref"];
+const COMPOUNDS: &[&str] = &[
+    "enum",
+    "object",
+    "array",
+    "map",
+    "claim_map",
+    "nullable",
+    "ref",
+];
 
 impl TypeSpec {
     fn scalar(name: &str) -> Option<TypeSpec> {
@@ -106,7 +117,7 @@ impl<'de> Visitor<'de> for TypeSpecVisitor {
     type Value = TypeSpec;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a type: a scalar name (string, bool, integer, number, date, datetime, epoch, duration, url, uuid, base64, json) or a map with one key (enum, object, array, map, claim_map, ref)")
+        f.write_str("a type: a scalar name (string, bool, integer, number, date, datetime, epoch, duration, url, uuid, base64, json) or a map with one key (enum, object, array, map, claim_map, nullable, ref)")
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<TypeSpec, E> {
@@ -130,6 +141,7 @@ impl<'de> Visitor<'de> for TypeSpecVisitor {
             "array" => TypeSpec::Array(Box::new(map.next_value()?)),
             "map" => TypeSpec::Map(Box::new(map.next_value()?)),
             "claim_map" => TypeSpec::ClaimMap(Box::new(map.next_value()?)),
+            "nullable" => TypeSpec::Nullable(Box::new(map.next_value()?)),
             "ref" => TypeSpec::Ref(map.next_value()?),
             other => return Err(de::Error::unknown_variant(other, COMPOUNDS)),
         };
@@ -344,6 +356,10 @@ pub struct ClaimSpec {
     /// The Rust field name, when the wire name does not make a good one (URI-named claims).
     #[serde(default)]
     pub rust_name: Option<String>,
+    /// The provider's display label for the claim (ID.me's attribute `name`:
+    /// `First Name`), shown in the documentation and sent by the sandbox.
+    #[serde(default)]
+    pub label: Option<String>,
     /// Where the claim is delivered; both by default.
     #[serde(default = "both_targets", rename = "in")]
     pub delivered_in: Vec<ClaimTarget>,

@@ -4,6 +4,7 @@
 mod references;
 mod security;
 mod uniqueness;
+mod userinfo;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::path::SpecPath;
@@ -18,6 +19,7 @@ pub fn validate(spec: &Spec, reporter: &Reporter, pruned: &[SpecPath]) -> Vec<Di
     uniqueness::check(spec, reporter, &mut diagnostics);
     security::check(spec, reporter, &mut diagnostics);
     references::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
+    userinfo::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
     diagnostics
 }
 

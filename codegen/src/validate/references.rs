@@ -182,6 +182,9 @@ fn check_refs(
         TypeSpec::ClaimMap(inner) => {
             check_refs(inner, &path.key("claim_map"), spec, pruned, reporter, out)
         }
+        TypeSpec::Nullable(inner) => {
+            check_refs(inner, &path.key("nullable"), spec, pruned, reporter, out)
+        }
         TypeSpec::Object(object) => {
             for (wire, field) in &object.fields {
                 check_refs(

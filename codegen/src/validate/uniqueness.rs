@@ -273,6 +273,7 @@ fn check_type(ty: &TypeSpec, path: &SpecPath, reporter: &Reporter, out: &mut Vec
         TypeSpec::Array(inner) => check_type(inner, &path.key("array"), reporter, out),
         TypeSpec::Map(inner) => check_type(inner, &path.key("map"), reporter, out),
         TypeSpec::ClaimMap(inner) => check_type(inner, &path.key("claim_map"), reporter, out),
+        TypeSpec::Nullable(inner) => check_type(inner, &path.key("nullable"), reporter, out),
         _ => {}
     }
 }

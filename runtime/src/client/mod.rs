@@ -50,6 +50,7 @@ pub trait Provider: Send + Sync + 'static {
         + 'static;
     /// The claims of its userinfo responses.
     type UserInfo: DeserializeOwned
+        + crate::ClaimFields
         + serde::Serialize
         + Clone
         + std::fmt::Debug
@@ -59,6 +60,10 @@ pub trait Provider: Send + Sync + 'static {
     /// The profile generated from the spec.
     const PROFILE: &'static ProviderProfile;
 }
+
+/// A provider that issues ID tokens (OpenID Connect): its logins have validated
+/// claims and a subject. Generated for every spec of an OpenID family.
+pub trait OpenIdProvider: Provider {}
 
 /// Visits every provider compiled into a crate (the `idspec` crate's
 /// `for_each_provider`), for code that works with any of them: the demo, tests.

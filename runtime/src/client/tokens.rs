@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::Provider;
+use super::{OpenIdProvider, Provider};
 use crate::error::{EndpointKind, ResponseError, ResponseProblem};
 use crate::secret::{AccessToken, Jwt, Nonce, RefreshToken};
 use crate::RawResponse;
@@ -143,14 +143,10 @@ impl<P: Provider> Login<P> {
         &self.tokens
     }
 
-    /// The validated ID token's claims (empty for providers without ID tokens).
-    pub fn claims(&self) -> &P::IdTokenClaims {
-        &self.claims
-    }
-
-    /// The ID token's `sub`: the provider's stable identifier for the user.
-    pub fn subject(&self) -> Option<&str> {
-        self.subject.as_deref()
+    /// The validated ID token's claims, for code written for any provider: `None`
+    /// where the provider issues no ID token (plain OAuth 2).
+    pub fn id_token_claims(&self) -> Option<&P::IdTokenClaims> {
+        P::PROFILE.is_openid().then_some(&self.claims)
     }
 
     /// The access token.
@@ -169,6 +165,21 @@ impl<P: Provider> Login<P> {
     }
 }
 
+/// Only for providers that issue ID tokens: a plain OAuth 2 provider's login has no
+/// claims and no subject, and its `Login` does not pretend to. Who the user is comes
+/// from its userinfo endpoint.
+impl<P: OpenIdProvider> Login<P> {
+    /// The validated ID token's claims.
+    pub fn claims(&self) -> &P::IdTokenClaims {
+        &self.claims
+    }
+
+    /// The ID token's `sub`: the provider's stable identifier for the user.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+}
+
 impl<P: Provider> Clone for Login<P> {
     fn clone(&self) -> Self {
         Self {
@@ -183,11 +194,14 @@ impl<P: Provider> Clone for Login<P> {
 
 impl<P: Provider> std::fmt::Debug for Login<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Login")
+        let mut debug = f.debug_struct("Login");
+        debug
             .field("provider", &P::PROFILE.id)
-            .field("tokens", &self.tokens)
-            .field("claims", &self.claims)
-            .finish_non_exhaustive()
+            .field("tokens", &self.tokens);
+        if let Some(claims) = self.id_token_claims() {
+            debug.field("claims", claims);
+        }
+        debug.finish_non_exhaustive()
     }
 }
 

@@ -14,11 +14,12 @@ use crate::profile::{HttpMethod, TokenPlacement, UserinfoFormat};
 use crate::secret::AccessToken;
 
 impl<P: Provider> Client<P> {
-    /// Fetches the userinfo claims for a login. Their `sub` must equal the ID
-    /// token's (OpenID Connect Core 5.3.4), or the response is refused.
+    /// Fetches the userinfo claims for a login. Where the provider issues ID tokens,
+    /// their `sub` must equal the ID token's (OpenID Connect Core 5.3.4), or the
+    /// response is refused.
     #[tracing::instrument(name = "idspec.userinfo", skip_all, fields(provider = P::PROFILE.id))]
     pub async fn userinfo(&self, login: &Login<P>) -> Result<P::UserInfo, P> {
-        self.userinfo_with(login.access_token(), login.subject())
+        self.userinfo_with(login.access_token(), login.subject.as_deref())
             .await
     }
 

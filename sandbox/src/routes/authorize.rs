@@ -127,9 +127,13 @@ pub(crate) fn refuse(state: &State, refusal: Refusal) -> Response {
     }
 }
 
-/// A 303 to the client's redirect URI with `members` and `iss` (RFC 9207).
+/// A 303 to the client's redirect URI with `members`, and `iss` (RFC 9207) where the
+/// provider has an issuer: plain OAuth 2 providers (ID.me) have none and send none.
 fn redirect(state: &State, redirect_uri: &str, mut members: Vec<(String, String)>) -> Response {
-    members.push(("iss".to_owned(), state.issuer.clone()));
+    let spec = &state.spec;
+    if spec.is_openid() || spec.authorize.as_ref().is_some_and(|a| a.response_iss) {
+        members.push(("iss".to_owned(), state.issuer.clone()));
+    }
     let mut url = match url::Url::parse(redirect_uri) {
         Ok(url) => url,
         Err(_) => return error_page(StatusCode::BAD_REQUEST, "the redirect URI is not a URL"),

@@ -105,10 +105,17 @@ fn respond(
         grant.claims_request.as_deref(),
         ClaimTarget::Userinfo,
     ));
-    claims.insert(
-        "sub".into(),
-        crate::claims::subject(spec, &grant.login).into(),
-    );
+    // OpenID Connect's userinfo always names the subject; plain OAuth 2 providers
+    // (ID.me) send only what they document.
+    if spec.is_openid() {
+        claims.insert(
+            "sub".into(),
+            crate::claims::subject(spec, &grant.login).into(),
+        );
+    }
+    if let Some(list) = &profile.attributes {
+        claims = crate::claims::as_attribute_list(spec, list, claims);
+    }
 
     let client = state.client(&grant.client_id);
     let format = match client.map(|c| c.userinfo).unwrap_or_default() {
