@@ -7,6 +7,8 @@
 //!   forbid.
 //! - `tests/ui/compile-fail/itsme/*.rs`: the same for itsme: unknown claims, a
 //!   `service:` scope without its code, a request object that is not encrypted.
+//! - `tests/ui/compile-fail/idme/*.rs`: ID.me, plain OAuth 2: a login has no ID
+//!   token claims or subject, every request names a policy, no implicit grant.
 //! - `tests/ui/pass/**`: the documented API, and `provider!` with a user's own spec.
 //!
 //! After an intended change, re-pin with `TRYBUILD=overwrite cargo test --test
@@ -25,5 +27,9 @@ fn ui() {
     if cfg!(feature = "itsme") {
         t.compile_fail("tests/ui/compile-fail/itsme/*.rs");
         t.pass("tests/ui/pass/itsme/*.rs");
+    }
+    if cfg!(feature = "idme") {
+        t.compile_fail("tests/ui/compile-fail/idme/*.rs");
+        t.pass("tests/ui/pass/idme/*.rs");
     }
 }

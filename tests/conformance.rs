@@ -677,6 +677,8 @@ impl Provider for DirEncryptingProvider {
     const PROFILE: &'static ProviderProfile = &DIR_PROFILE;
 }
 
+impl idspec::runtime::OpenIdProvider for DirEncryptingProvider {}
+
 /// A client of `client_id` whose spec allows `dir`, authenticating with
 /// client_secret_post and this secret.
 fn dir_client(client_id: &str, secret: &str) -> idspec::runtime::Client<DirEncryptingProvider> {

@@ -31,13 +31,25 @@ pub fn summary(validated: &ValidatedSpec) -> String {
     let _ = writeln!(out, "  operations:");
     let openid = spec.is_openid();
     let par = spec.par != ParMode::None;
+    let pkce = spec.pkce != crate::model::PkceMode::None;
+    let stored = match (openid, pkce) {
+        (true, true) => "state, nonce, PKCE S256",
+        (true, false) => "state, nonce",
+        (false, true) => "state, PKCE S256",
+        (false, false) => "state",
+    };
+    let start = format!(
+        "Client::start(AuthorizationRequest) -> authorization URL ({stored} stored in the FlowStore)"
+    );
     let ops: &[(&str, bool)] = &[
-        ("Client::start(AuthorizationRequest) -> authorization URL (state, nonce, PKCE S256 stored in the FlowStore)", true),
+        (&start, true),
         ("  through PAR (RFC 9126) when the request is `.pushed()`", par),
         ("Client::complete(callback query) -> Login (state, iss, code exchange, ID token validated)", openid),
-        ("Client::complete(callback query) -> Login (state, code exchange)", !openid),
-        ("Client::userinfo(&Login) -> UserInfo (sub checked against the ID token)", spec.userinfo.is_some()),
-        ("Client::refresh(&Login) -> Login (new tokens; a new ID token must keep iss, aud and sub)", true),
+        ("Client::complete(callback query) -> Login (state, code exchange; no ID token)", !openid),
+        ("Client::userinfo(&Login) -> UserInfo (sub checked against the ID token)", spec.userinfo.is_some() && openid),
+        ("Client::userinfo(&Login) -> UserInfo", spec.userinfo.is_some() && !openid),
+        ("Client::refresh(&Login) -> Login (new tokens; a new ID token must keep iss, aud and sub)", openid),
+        ("Client::refresh(&Login) -> Login (new tokens)", !openid),
     ];
     for (op, offered) in ops {
         if *offered {
@@ -110,10 +122,15 @@ pub fn summary(validated: &ValidatedSpec) -> String {
     }
     let _ = writeln!(out, "  error codes ({}):", spec.errors.codes.len());
     for code in &spec.errors.codes {
+        // Per-endpoint codes live in one enum per endpoint (itsme, ID.me).
+        let owner = match code.endpoints.as_slice() {
+            [endpoint] => format!("{}ErrorCode", crate::ident::pascal(endpoint.as_str())),
+            _ => "ErrorCode".to_owned(),
+        };
+        let variant = format!("{owner}::{}", names::error_code(code));
         let _ = writeln!(
             out,
-            "    ErrorCode::{:<30} {} ({}) {}",
-            names::error_code(code),
+            "    {variant:<42} {} ({}) {}",
             code.code,
             code.oauth.as_deref().unwrap_or("-"),
             code.message

@@ -133,3 +133,79 @@ fn required_id_token_encryption_needs_algorithms() {
     assert_eq!(found[0].0, DiagnosticClass::Inconsistent);
     assert_eq!(found[0].1, "itsme.id_token.encryption_required");
 }
+
+const IDME: &str = include_str!("../../specs/idme.yaml");
+
+fn idme_diagnostics_after(from: &str, to: &str) -> Vec<(DiagnosticClass, String, String)> {
+    diagnostics_in("idme.yaml", IDME, from, to)
+}
+
+#[test]
+fn the_idme_spec_is_clean() {
+    assert_eq!(idme_diagnostics_after("", ""), []);
+}
+
+#[test]
+fn attribute_list_members_must_be_userinfo_claims() {
+    let found = idme_diagnostics_after("    members: [status]", "    members: [statuses]");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::UnknownReference);
+    assert_eq!(found[0].1, "idme.userinfo.attributes.members[0]");
+}
+
+#[test]
+fn attribute_entries_need_distinct_member_names() {
+    let found = idme_diagnostics_after("    value: value\n", "    value: handle\n");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::Inconsistent);
+    assert!(found[0].2.contains("`handle`"), "{}", found[0].2);
+}
+
+#[test]
+fn the_attribute_list_may_not_share_a_claim_name() {
+    let found = idme_diagnostics_after("    list: attributes", "    list: status");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, DiagnosticClass::IdentifierCollision);
+    assert_eq!(found[0].1, "idme.userinfo.attributes.list");
+}
+
+#[test]
+fn an_openid_attribute_list_keeps_sub_as_a_member() {
+    // OpenID Connect compares userinfo's `sub` with the ID token's: it cannot hide
+    // in the list.
+    let found = idme_diagnostics_after(
+        "family: oauth2",
+        "family: oidc\nid_token: { signing: [RS256] }",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(class, path, _)| *class == DiagnosticClass::Inconsistent
+                && path == "idme.userinfo.attributes.members"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_forbidden_userinfo_parameter_cannot_also_be_offered() {
+    let found = idme_diagnostics_after(
+        "  forbidden:\n    - name: callback",
+        "  params: { callback: { type: string } }\n  forbidden:\n    - name: callback",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, "idme.userinfo.forbidden[0]");
+}
+
+#[test]
+fn a_required_scope_needs_a_scope() {
+    let scopes_start = IDME.find("\nscopes:\n").expect("scopes section");
+    let claims_start = IDME
+        .find("\n# The document shows one userinfo payload")
+        .expect("claims");
+    let without_scopes = format!("{}{}", &IDME[..scopes_start], &IDME[claims_start..]);
+    let found = match load("idme.yaml", &without_scopes) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.0.into_iter().map(|d| d.path).collect(),
+    };
+    assert_eq!(found, ["idme.authorize.require_scope"]);
+}

@@ -123,7 +123,7 @@ impl<P: Provider> Client<P> {
                 ..login.clone()
             });
         }
-        let subject = login.subject.clone();
+        let subject = login.id_token_subject.clone();
         self.login_from(
             tokens,
             login.nonce.clone(),
@@ -172,8 +172,8 @@ impl<P: Provider> Client<P> {
                 })?;
             return Ok(Login {
                 tokens,
-                subject: None,
-                claims,
+                id_token_subject: None,
+                id_token_claims: claims,
                 nonce: None,
                 requested_scope: scope,
             });
@@ -221,9 +221,9 @@ impl<P: Provider> Client<P> {
         })?;
         tracing::debug!("ID token validated");
         Ok(Login {
-            subject: Some(validated.subject().to_owned()),
+            id_token_subject: Some(validated.subject().to_owned()),
             tokens,
-            claims,
+            id_token_claims: claims,
             nonce,
             requested_scope: scope,
         })

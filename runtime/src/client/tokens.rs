@@ -131,8 +131,12 @@ fn parse_seconds(
 #[serde(bound = "")]
 pub struct Login<P: Provider> {
     pub(super) tokens: Tokens,
-    pub(super) subject: Option<String>,
-    pub(super) claims: P::IdTokenClaims,
+    // Not named `subject` and `claims`: rustc would point users of an OAuth 2
+    // provider, for whom those methods do not exist, at private fields.
+    #[serde(rename = "subject")]
+    pub(super) id_token_subject: Option<String>,
+    #[serde(rename = "claims")]
+    pub(super) id_token_claims: P::IdTokenClaims,
     pub(super) nonce: Option<Nonce>,
     pub(super) requested_scope: String,
 }
@@ -146,7 +150,7 @@ impl<P: Provider> Login<P> {
     /// The validated ID token's claims, for code written for any provider: `None`
     /// where the provider issues no ID token (plain OAuth 2).
     pub fn id_token_claims(&self) -> Option<&P::IdTokenClaims> {
-        P::PROFILE.is_openid().then_some(&self.claims)
+        P::PROFILE.is_openid().then_some(&self.id_token_claims)
     }
 
     /// The access token.
@@ -171,12 +175,12 @@ impl<P: Provider> Login<P> {
 impl<P: OpenIdProvider> Login<P> {
     /// The validated ID token's claims.
     pub fn claims(&self) -> &P::IdTokenClaims {
-        &self.claims
+        &self.id_token_claims
     }
 
     /// The ID token's `sub`: the provider's stable identifier for the user.
     pub fn subject(&self) -> Option<&str> {
-        self.subject.as_deref()
+        self.id_token_subject.as_deref()
     }
 }
 
@@ -184,8 +188,8 @@ impl<P: Provider> Clone for Login<P> {
     fn clone(&self) -> Self {
         Self {
             tokens: self.tokens.clone(),
-            subject: self.subject.clone(),
-            claims: self.claims.clone(),
+            id_token_subject: self.id_token_subject.clone(),
+            id_token_claims: self.id_token_claims.clone(),
             nonce: self.nonce.clone(),
             requested_scope: self.requested_scope.clone(),
         }

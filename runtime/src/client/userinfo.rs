@@ -19,7 +19,7 @@ impl<P: Provider> Client<P> {
     /// response is refused.
     #[tracing::instrument(name = "idspec.userinfo", skip_all, fields(provider = P::PROFILE.id))]
     pub async fn userinfo(&self, login: &Login<P>) -> Result<P::UserInfo, P> {
-        self.userinfo_with(login.access_token(), login.subject.as_deref())
+        self.userinfo_with(login.access_token(), login.id_token_subject.as_deref())
             .await
     }
 
