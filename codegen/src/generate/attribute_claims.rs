@@ -76,6 +76,8 @@ pub(super) fn userinfo_struct(cx: &Context<'_>, list: &AttributeList) -> TokenSt
     let value_fields = in_list.iter().map(wire_field);
     let member_fields = members.iter().map(wire_field);
     let list_idents: Vec<&proc_macro2::Ident> = in_list.iter().map(|f| &f.ident).collect();
+    let list_wires: Vec<&str> = in_list.iter().map(|f| f.wire.as_str()).collect();
+    let member_wires: Vec<&str> = members.iter().map(|f| f.wire.as_str()).collect();
     let member_idents: Vec<&proc_macro2::Ident> = members.iter().map(|f| &f.ident).collect();
 
     let typed_fields: Vec<(proc_macro2::Ident, bool)> =
@@ -113,14 +115,14 @@ pub(super) fn userinfo_struct(cx: &Context<'_>, list: &AttributeList) -> TokenSt
         };
 
         /// The values of the typed entries, keyed by their `key` as if they were members.
-        #[derive(#rt::serde::Serialize, #rt::serde::Deserialize)]
+        #[derive(#rt::serde::Deserialize)]
         #[serde(crate = #serde_crate)]
         struct UserInfoAttributeValues {
             #(#value_fields)*
         }
 
         /// A userinfo response as it is on the wire.
-        #[derive(#rt::serde::Serialize, #rt::serde::Deserialize)]
+        #[derive(#rt::serde::Deserialize)]
         #[serde(crate = #serde_crate)]
         struct UserInfoWire {
             #[serde(rename = #list_wire, default)]
@@ -149,17 +151,24 @@ pub(super) fn userinfo_struct(cx: &Context<'_>, list: &AttributeList) -> TokenSt
 
         impl #rt::serde::Serialize for UserInfo {
             fn serialize<S: #rt::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use #rt::serde::ser::Error as _;
-                let values = UserInfoAttributeValues {
-                    #(#list_idents: self.#list_idents.clone(),)*
+                let present = |values: &[(&str, Option<#rt::serde_json::Value>)]| -> #rt::serde_json::Map<String, #rt::serde_json::Value> {
+                    values
+                        .iter()
+                        .filter_map(|(wire, value)| Some((wire.to_string(), value.clone()?)))
+                        .collect()
                 };
-                let values = #rt::serde_json::to_value(values).map_err(S::Error::custom)?;
-                UserInfoWire {
-                    list: self.attributes.__to_wire(values, &USERINFO_ATTRIBUTES),
-                    #(#member_idents: self.#member_idents.clone(),)*
-                    other: self.other.clone(),
-                }
-                .serialize(serializer)
+                let values = present(&[
+                    #((#list_wires, self.#list_idents.as_ref().map(#rt::claim_map::typed)),)*
+                ]);
+                let mut response = self.other.clone();
+                response.extend(present(&[
+                    #((#member_wires, self.#member_idents.as_ref().map(#rt::claim_map::typed)),)*
+                ]));
+                response.insert(
+                    #list_wire.to_owned(),
+                    self.attributes.__to_wire(#rt::serde_json::Value::Object(values), &USERINFO_ATTRIBUTES),
+                );
+                response.serialize(serializer)
             }
         }
 
