@@ -611,6 +611,9 @@ fn describe_error<C: ProviderErrorCode>(error: &Error<C>) -> String {
     if let Some(message) = error.message() {
         let _ = write!(text, ": \"{message}\"");
     }
+    if let Some(uri) = error.provider_error().and_then(|p| p.error_uri()) {
+        let _ = write!(text, "; more at {uri}");
+    }
     text
 }
 

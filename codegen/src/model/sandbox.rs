@@ -20,6 +20,10 @@ pub struct SandboxSpec {
     /// The documented codes the sandbox answers for the client mistakes it detects.
     #[serde(default)]
     pub rules: SandboxRules,
+    /// Whether errors on the redirect carry an `error_uri` (ID.me documents one): the
+    /// sandbox points it at its own page for the code, with the documented message.
+    #[serde(default)]
+    pub error_uri: bool,
     /// Claim values of the sandbox's users, by claim name; `{login}` in a string is
     /// replaced by the user's login, `{sub}` by the subject.
     #[serde(default)]

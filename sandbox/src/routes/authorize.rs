@@ -119,6 +119,10 @@ pub(crate) fn refuse(state: &State, refusal: Refusal) -> Response {
             error,
         } => {
             let mut members = error.members(&state.spec, &state.spec.errors.redirect);
+            if state.spec.sandbox.as_ref().is_some_and(|s| s.error_uri) {
+                let page = super::error_uri(&state.issuer, &members[0].1);
+                members.push((state.spec.errors.redirect.uri.clone(), page));
+            }
             if let Some(client_state) = client_state {
                 members.push(("state".to_owned(), client_state));
             }

@@ -88,10 +88,40 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         )
         .route(&paths.revocation, post(revocation::revoke))
         .route(ROTATE_KEYS, post(discovery::rotate_keys))
+        .route(&format!("{ERROR_PAGES}/{{code}}"), get(error_help))
         .with_state(state)
 }
 
 /// Form or query pairs, in order, repeats kept (so that repeats can be refused).
+/// Where the human-readable pages behind `error_uri` live.
+const ERROR_PAGES: &str = "/errors";
+
+/// The `error_uri` for a documented code.
+pub(crate) fn error_uri(issuer: &str, code: &str) -> String {
+    let code: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+    format!("{issuer}{ERROR_PAGES}/{code}")
+}
+
+/// The page an `error_uri` names: the code's documented message and advice.
+async fn error_help(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let Some(entry) = state.spec.errors.codes.iter().find(|c| c.code == code) else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let escape = crate::page::escape;
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code}</title></head>\
+         <body><h1>{code}</h1><p id=\"message\">{message}</p><p id=\"help\">{help}</p></body></html>",
+        code = escape(&entry.code),
+        message = escape(&entry.message),
+        help = escape(entry.help.as_deref().unwrap_or_default()),
+    );
+    axum::response::Html(body).into_response()
+}
+
 pub(crate) fn pairs(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
