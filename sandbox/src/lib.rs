@@ -150,9 +150,17 @@ impl Sandbox {
             authorization: url(&paths.authorization),
             token: url(&paths.token),
             userinfo: url(&paths.userinfo),
-            revocation: url(&paths.revocation),
             ..Default::default()
         };
+        // Only where the provider documents one (itsme's client secret variant, not ID.me).
+        let spec = &self.state.spec;
+        if spec
+            .environments
+            .values()
+            .any(|env| env.endpoints.revocation.is_some())
+        {
+            endpoints.revocation = url(&paths.revocation);
+        }
         if openid {
             endpoints.discovery = url(routes::DISCOVERY);
             endpoints.jwks = url(&paths.jwks);
