@@ -36,54 +36,41 @@ fn rendered(options: &GenerateOptions) -> String {
 const COMPILED_MOBILEID: &str = include_str!(concat!(env!("OUT_DIR"), "/mobileid.rs"));
 const COMPILED_GENERIC_OIDC: &str = include_str!(concat!(env!("OUT_DIR"), "/generic_oidc.rs"));
 
-/// Every spec's module is pinned as compiled, and is what a fresh generation gives.
-#[test]
-fn generic_oidc_module_is_pinned_as_compiled() {
-    insta::assert_snapshot!("generic_oidc", COMPILED_GENERIC_OIDC);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/generic-oidc.yaml");
+/// Pins a spec's module as build.rs wrote and the crate compiled it, and checks that
+/// a fresh generation from the spec file gives exactly that.
+fn pinned_as_compiled(snapshot: &str, spec_file: &str, compiled: &str) {
+    insta::assert_snapshot!(snapshot, compiled);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("specs")
+        .join(spec_file);
     let spec = idspec_codegen::load_file(&path).unwrap_or_else(|d| panic!("{d}"));
     let fresh = idspec_codegen::render(
         &idspec_codegen::generate(&spec, &GenerateOptions::default()),
-        "generic-oidc.yaml",
+        spec_file,
     );
     assert!(
-        fresh == COMPILED_GENERIC_OIDC,
-        "a fresh generation differs from the compiled module"
+        fresh == compiled,
+        "a fresh generation of {spec_file} differs from the compiled module"
     );
+}
+
+#[test]
+fn generic_oidc_module_is_pinned_as_compiled() {
+    pinned_as_compiled("generic_oidc", "generic-oidc.yaml", COMPILED_GENERIC_OIDC);
 }
 
 #[cfg(feature = "itsme")]
 #[test]
 fn itsme_module_is_pinned_as_compiled() {
     const COMPILED_ITSME: &str = include_str!(concat!(env!("OUT_DIR"), "/itsme.rs"));
-    insta::assert_snapshot!("itsme", COMPILED_ITSME);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/itsme.yaml");
-    let spec = idspec_codegen::load_file(&path).unwrap_or_else(|d| panic!("{d}"));
-    let fresh = idspec_codegen::render(
-        &idspec_codegen::generate(&spec, &GenerateOptions::default()),
-        "itsme.yaml",
-    );
-    assert!(
-        fresh == COMPILED_ITSME,
-        "a fresh generation differs from the compiled module"
-    );
+    pinned_as_compiled("itsme", "itsme.yaml", COMPILED_ITSME);
 }
 
 #[cfg(feature = "idme")]
 #[test]
 fn idme_module_is_pinned_as_compiled() {
     const COMPILED_IDME: &str = include_str!(concat!(env!("OUT_DIR"), "/idme.rs"));
-    insta::assert_snapshot!("idme", COMPILED_IDME);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/idme.yaml");
-    let spec = idspec_codegen::load_file(&path).unwrap_or_else(|d| panic!("{d}"));
-    let fresh = idspec_codegen::render(
-        &idspec_codegen::generate(&spec, &GenerateOptions::default()),
-        "idme.yaml",
-    );
-    assert!(
-        fresh == COMPILED_IDME,
-        "a fresh generation differs from the compiled module"
-    );
+    pinned_as_compiled("idme", "idme.yaml", COMPILED_IDME);
 }
 
 #[cfg(feature = "mobileid")]
