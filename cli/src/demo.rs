@@ -451,7 +451,7 @@ async fn drive<P: Provider>(spec: &ValidatedSpec, variant: &Variant, steps: &mut
         .flat_map(|s| s.users.iter())
         .filter_map(|u| match &u.outcome {
             Outcome::Error(code) => Some((u.login.clone(), u.name.clone(), code.clone())),
-            Outcome::Approve => None,
+            Outcome::Approve | Outcome::NoAnswer => None,
         })
         .collect();
     for (user_login, name, code) in scripted {

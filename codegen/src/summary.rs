@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::ident;
 use crate::load::ValidatedSpec;
-use crate::model::{Outcome, ParMode, TypeSpec, Via};
+use crate::model::{ParMode, TypeSpec, Via};
 use crate::names;
 
 /// The summary of one generated client, as plain text.
@@ -139,10 +139,7 @@ pub fn summary(validated: &ValidatedSpec) -> String {
     if let Some(sandbox) = &spec.sandbox {
         let _ = writeln!(out, "  test users:");
         for user in &sandbox.users {
-            let outcome = match &user.outcome {
-                Outcome::Approve => "approves".to_owned(),
-                Outcome::Error(code) => format!("fails with {code}"),
-            };
+            let outcome = user.outcome_text(false);
             let _ = writeln!(
                 out,
                 "    test_users::{:<22} {} {outcome}",

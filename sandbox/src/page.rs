@@ -1,6 +1,6 @@
 //! The login page a person sees at the sandbox's authorization endpoint.
 
-use idspec_codegen::model::{ErrorEndpoint, Outcome, Spec};
+use idspec_codegen::model::{ErrorEndpoint, Spec};
 
 use crate::trigger;
 
@@ -32,10 +32,7 @@ pub(crate) fn login_page(
     let value = escape(suggested_login.unwrap_or(""));
     let mut users = String::new();
     for user in sandbox.map(|s| s.users.as_slice()).unwrap_or_default() {
-        let outcome = match &user.outcome {
-            Outcome::Approve => "approves".to_owned(),
-            Outcome::Error(code) => format!("fails with {code}"),
-        };
+        let outcome = user.outcome_text(false);
         users.push_str(&format!(
             "<li><button class=\"user\" type=\"submit\" name=\"login_as\" value=\"{login}\" formnovalidate>\
              <strong>{constant}</strong> <code>{login}</code> \

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::Context;
 use crate::ident;
-use crate::model::{EnvironmentKind, Outcome};
+use crate::model::EnvironmentKind;
 
 pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
@@ -135,10 +135,7 @@ pub(super) fn test_users(cx: &Context<'_>) -> TokenStream {
     let users = sandbox.users.iter().map(|user| {
         let name = format_ident!("{}", user.name);
         let login = &user.login;
-        let outcome = match &user.outcome {
-            Outcome::Approve => "approves".to_owned(),
-            Outcome::Error(code) => format!("fails with `{code}`"),
-        };
+        let outcome = user.outcome_text(true);
         let doc = match &user.doc {
             Some(doc) => format!(
                 "`{login}`: {}. Logging in {outcome}.",

@@ -64,6 +64,7 @@ fn per_endpoint(cx: &Context<'_>) -> TokenStream {
             ErrorEndpoint::Token => quote!(#rt::EndpointKind::Token),
             ErrorEndpoint::Userinfo => quote!(#rt::EndpointKind::Userinfo),
             ErrorEndpoint::Revocation => quote!(#rt::EndpointKind::Revocation),
+            ErrorEndpoint::Notification => quote!(#rt::EndpointKind::Notification),
         };
         endpoint_arms.push(quote! {
             #kinds => ErrorCode::#variant(<#ty as #rt::ProviderErrorCode>::from_wire(code)),

@@ -62,6 +62,10 @@ pub struct ErrorsSpec {
     /// Every documented code.
     #[serde(default)]
     pub codes: Vec<ErrorCodeSpec>,
+    /// Words the provider requires to stay as they are in every language (imID:
+    /// `imID`): every translation of a `display` text that contains one must keep it.
+    #[serde(default)]
+    pub untranslated: Vec<String>,
 }
 
 /// One documented error code.
@@ -90,6 +94,15 @@ pub struct ErrorCodeSpec {
     /// How long to wait before retrying, when the provider says (imID: 200 s).
     #[serde(default)]
     pub retry_after: Option<Duration>,
+    /// Whether the provider sends no code at all, only the HTTP status
+    /// (`http_status`): an answer with that status and no code in its body is this
+    /// code (imID's `HTTP500`).
+    #[serde(default)]
+    pub status_only: bool,
+    /// The text to show the user, by language tag (`en`, `hy`), as the provider
+    /// words it.
+    #[serde(default)]
+    pub display: indexmap::IndexMap<String, String>,
     /// The endpoints that answer with this code, when the provider documents its
     /// codes per endpoint (itsme). Then every code names its endpoints, the same code
     /// may be listed once per endpoint with that endpoint's message, and the client
@@ -112,15 +125,19 @@ pub enum ErrorEndpoint {
     Userinfo,
     /// The revocation endpoint (RFC 7009).
     Revocation,
+    /// The notification the provider sends the relying party at the end of a
+    /// backchannel authentication (imID's callback).
+    Notification,
 }
 
 impl ErrorEndpoint {
     /// Every endpoint, in the order the generated enums are listed.
-    pub const ALL: [ErrorEndpoint; 4] = [
+    pub const ALL: [ErrorEndpoint; 5] = [
         ErrorEndpoint::Authorization,
         ErrorEndpoint::Token,
         ErrorEndpoint::Userinfo,
         ErrorEndpoint::Revocation,
+        ErrorEndpoint::Notification,
     ];
 
     /// The snake_case name, as written in specs.
@@ -130,6 +147,7 @@ impl ErrorEndpoint {
             Self::Token => "token",
             Self::Userinfo => "userinfo",
             Self::Revocation => "revocation",
+            Self::Notification => "notification",
         }
     }
 }

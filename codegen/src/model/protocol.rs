@@ -131,6 +131,10 @@ pub struct ParamSpec {
     /// An example value, shown in the documentation.
     #[serde(default)]
     pub example: Option<String>,
+    /// The value sent when the relying party sets none (backchannel requests:
+    /// imID's documented `acr_values`, `binding_message` and `context`).
+    #[serde(default)]
+    pub default: Option<String>,
 }
 
 /// A parameter the provider documents as not to be used; the generated API does not offer it.
@@ -313,6 +317,22 @@ pub struct RequestObjectSpec {
     /// Members that must be present.
     #[serde(default)]
     pub required_members: Vec<String>,
+    /// The `aud` of a request object: the issuer (RFC 9101) unless the provider
+    /// assigns each client an audience of its own (imID), which the relying party
+    /// then configures.
+    #[serde(default)]
+    pub audience: RequestObjectAudience,
+}
+
+/// What a request object's `aud` is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestObjectAudience {
+    /// The provider's issuer identifier.
+    #[default]
+    Issuer,
+    /// A value the provider hands out with the client credentials.
+    Assigned,
 }
 
 /// The `claims` request parameter (OpenID Connect Core 5.5).

@@ -84,9 +84,37 @@ pub struct SandboxUser {
     pub doc: Option<String>,
     /// What happens when this user logs in.
     pub outcome: Outcome,
+    /// How long the user takes to answer on their device (backchannel providers).
+    #[serde(default)]
+    pub delay: Option<super::Duration>,
+    /// For an error outcome: how many requests in a row get the error before the
+    /// user is approved (a burst); every request when unset.
+    #[serde(default)]
+    pub times: Option<u32>,
     /// Claim values for this user, overriding the sandbox's defaults.
     #[serde(default)]
     pub claims: IndexMap<String, serde_json::Value>,
+}
+
+impl SandboxUser {
+    /// What logging in as this user does, in words (`fails with `ERR201``); codes
+    /// are in backticks when `code_in_backticks`, for Markdown.
+    pub fn outcome_text(&self, code_in_backticks: bool) -> String {
+        let tick = if code_in_backticks { "`" } else { "" };
+        let delay = match &self.delay {
+            Some(delay) => format!(" after {} s", delay.seconds),
+            None => String::new(),
+        };
+        match (&self.outcome, self.times) {
+            (Outcome::Approve, _) => format!("approves{delay}"),
+            (Outcome::Error(code), Some(times)) => format!(
+                "fails with {tick}{code}{tick} {times} time{} in a row, then approves",
+                if times == 1 { "" } else { "s" }
+            ),
+            (Outcome::Error(code), None) => format!("fails with {tick}{code}{tick}{delay}"),
+            (Outcome::NoAnswer, _) => "never gets an answer".to_owned(),
+        }
+    }
 }
 
 /// What a scripted user does.
@@ -97,6 +125,8 @@ pub enum Outcome {
     Approve,
     /// Fails with this documented error code.
     Error(String),
+    /// Never answers: on a backchannel provider no notification is sent at all.
+    NoAnswer,
 }
 
 impl<'de> Deserialize<'de> for Outcome {
@@ -105,12 +135,13 @@ impl<'de> Deserialize<'de> for Outcome {
         impl<'de> Visitor<'de> for OutcomeVisitor {
             type Value = Outcome;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("`approve` or `{error: <code>}`")
+                f.write_str("`approve`, `no_answer` or `{error: <code>}`")
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Outcome, E> {
                 match value {
                     "approve" => Ok(Outcome::Approve),
-                    other => Err(E::unknown_variant(other, &["approve", "error"])),
+                    "no_answer" => Ok(Outcome::NoAnswer),
+                    other => Err(E::unknown_variant(other, &["approve", "no_answer", "error"])),
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {

@@ -251,10 +251,13 @@ fn check_sandbox(
     out: &mut Vec<Diagnostic>,
 ) {
     let path = SpecPath::root().key("sandbox");
+    // A backchannel request's parameters identify its user as an authorization
+    // request's do.
     let params: Vec<&String> = spec
         .authorize
         .iter()
         .flat_map(|a| a.params.keys())
+        .chain(spec.backchannel.iter().flat_map(|b| b.params.keys()))
         .collect();
     let mut code_refs: Vec<(SpecPath, &String)> = Vec::new();
     if let Some(cancel) = &sandbox.cancel {
