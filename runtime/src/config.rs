@@ -46,6 +46,22 @@ pub enum ConfigError {
     /// Request objects are asked for, but the provider's spec has none.
     #[error("the provider's spec does not take request objects")]
     RequestObjectUnsupported,
+    /// The provider assigns each client the audience of its request objects, and none
+    /// was configured.
+    #[error("the provider assigns the audience of request objects; none was configured (ClientBuilder::audience)")]
+    MissingAudience,
+    /// The notification URL (the redirect URI of a backchannel client) is not one the
+    /// provider calls.
+    #[error("the notification URL {url} is refused: {reason}")]
+    NotificationUrl {
+        /// The URL, without its query.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A backchannel operation on a provider of another family, or the reverse.
+    #[error("{0}")]
+    WrongFamily(&'static str),
 }
 
 impl crate::ErrorMetadata for ConfigError {
@@ -60,6 +76,9 @@ impl crate::ErrorMetadata for ConfigError {
             Self::ClientAuthNotAllowed(_) => "client_auth_not_allowed",
             Self::RequestObjectEncryption(_) => "request_object_encryption",
             Self::RequestObjectUnsupported => "request_object_unsupported",
+            Self::MissingAudience => "missing_audience",
+            Self::NotificationUrl { .. } => "notification_url_refused",
+            Self::WrongFamily(_) => "wrong_family",
         }
     }
     fn message(&self) -> Option<&str> {
@@ -81,6 +100,11 @@ impl crate::ErrorMetadata for ConfigError {
                 "check the provider's JWKS and the spec's request object encryption"
             }
             Self::RequestObjectUnsupported => "send the request without a request object",
+            Self::MissingAudience => "set the audience the provider issued with the credentials",
+            Self::NotificationUrl { .. } => {
+                "register and configure a notification URL the provider accepts"
+            }
+            Self::WrongFamily(_) => "use the operation of the provider's family",
         })
     }
 }

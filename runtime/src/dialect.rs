@@ -57,6 +57,24 @@ pub fn body_error<C: ProviderErrorCode>(
     Some(build(dialect, endpoint, found, Some(Box::new(raw.clone()))))
 }
 
+/// The documented code a provider signals by the status of `raw` alone (imID's
+/// `HTTP500`), when the body carries no code of its own.
+pub fn status_error<C: ProviderErrorCode>(
+    dialect: &ErrorDialect,
+    endpoint: EndpointKind,
+    raw: &RawResponse,
+) -> Option<ProviderError<C>> {
+    let documented = dialect.status_only.iter().find(|c| {
+        c.status == raw.status && (c.endpoints.is_empty() || c.endpoints.contains(&endpoint))
+    })?;
+    let found = Found {
+        code: Some(documented.code),
+        description: None,
+        uri: None,
+    };
+    Some(build(dialect, endpoint, found, Some(Box::new(raw.clone()))))
+}
+
 /// The error in a `WWW-Authenticate: Bearer error="..."` header (RFC 6750 3).
 pub fn bearer_challenge_error<C: ProviderErrorCode>(
     dialect: &ErrorDialect,
@@ -203,6 +221,7 @@ mod tests {
         detail: Some(
             r"^(?P<code>mid_(?P<category>req|sec|auth|sys)_\d{4})_(?P<trace>\S+) - (?P<message>.*)$",
         ),
+        status_only: &[],
     };
 
     fn raw(body: &str) -> RawResponse {

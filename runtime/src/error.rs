@@ -49,6 +49,16 @@ pub trait ProviderErrorCode: Clone + fmt::Debug + Send + Sync + 'static {
     fn documented_message(&self) -> Option<&'static str>;
     /// The provider's documented category for this code (`req`, `sec`, ...), if any.
     fn documented_category(&self) -> Option<&'static str>;
+    /// How long the provider's document says to wait before retrying, if it says.
+    fn documented_retry_after(&self) -> Option<std::time::Duration> {
+        None
+    }
+    /// The provider's text for the user in `language` (a language tag: `en`, `hy`),
+    /// if it words one for this code.
+    fn display_message(&self, language: &str) -> Option<&'static str> {
+        let _ = language;
+        None
+    }
 }
 
 /// The error-code type for providers without documented codes: keeps the wire value.
@@ -201,6 +211,9 @@ pub enum EndpointKind {
     Discovery,
     /// The JWKS.
     Jwks,
+    /// The notification a provider sends the relying party at the end of a
+    /// backchannel authentication.
+    Notification,
 }
 
 impl fmt::Display for EndpointKind {
@@ -213,6 +226,7 @@ impl fmt::Display for EndpointKind {
             Self::Revocation => "revocation",
             Self::Discovery => "discovery",
             Self::Jwks => "jwks",
+            Self::Notification => "notification",
         })
     }
 }
@@ -260,6 +274,24 @@ impl<C: ProviderErrorCode> ProviderError<C> {
     /// The response the error came from (absent for errors on the redirect).
     pub fn raw(&self) -> Option<&RawResponse> {
         self.raw.as_deref()
+    }
+    /// How long to wait before trying again: the response's `Retry-After` (in
+    /// seconds), else what the provider's document says for the code (imID's
+    /// `HTTP500`: about 200 seconds). `None` when neither says.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        let header = self
+            .raw
+            .as_ref()
+            .and_then(|raw| raw.headers.get(reqwest::header::RETRY_AFTER))
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
+        header.or_else(|| self.code.documented_retry_after())
+    }
+    /// The provider's text for the user in `language` (`en`, `hy`), to show as it
+    /// is: it keeps the words the provider requires untranslated (imID's "imID").
+    pub fn display_message(&self, language: &str) -> Option<&'static str> {
+        self.code.display_message(language)
     }
 }
 
@@ -388,6 +420,9 @@ pub enum Error<C: ProviderErrorCode = GenericErrorCode> {
     /// The flow store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A backchannel authentication timed out or its notification was refused.
+    #[error(transparent)]
+    Backchannel(#[from] crate::client::BackchannelError),
 }
 
 impl<C: ProviderErrorCode> From<ProviderError<C>> for Error<C> {
@@ -443,6 +478,7 @@ impl<C: ProviderErrorCode> Error<C> {
             Self::IdToken(e) => e,
             Self::Config(e) => e,
             Self::Store(e) => e,
+            Self::Backchannel(e) => e,
         }
     }
 }

@@ -121,6 +121,7 @@ pub const MOBILE_ID_DIALECT: ErrorDialect = ErrorDialect {
     detail: Some(
         r"^(?P<code>mid_(?P<category>req|sec|auth|sys)_\d{4})_(?P<trace>\S+) - (?P<message>.*)$",
     ),
+    status_only: &[],
 };
 
 struct Fixture {

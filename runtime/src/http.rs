@@ -186,6 +186,12 @@ impl HttpClient {
         }
     }
 
+    /// Whether `url` is plain http on a loopback address and this client opted in
+    /// to those (a sandbox on the same machine).
+    pub fn is_loopback_sandbox(&self, url: &Url) -> bool {
+        url.scheme() == "http" && self.inner.allow_loopback_http && is_loopback(url)
+    }
+
     fn is_allowed(&self, url: &Url) -> bool {
         match url.scheme() {
             "https" => url.host().is_some(),

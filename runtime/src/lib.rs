@@ -32,8 +32,10 @@ pub use attributes::{Attribute, AttributeError, AttributeFields, Attributes};
 pub use claim_map::{ClaimFields, ClaimKey, ClaimMap, ClaimName};
 pub use claims_request::{ClaimRequest, ClaimsRequest};
 pub use client::{
-    AuthorizationStart, Client, ClientBuilder, Login, OpenIdProvider, Provider, ProviderVisitor,
-    RevocableToken, Tokens,
+    AuthorizationStart, BackchannelError, BackchannelParams, Client, ClientBuilder, Identification,
+    Login, NotificationOutcome, NotificationRejection, NotificationRequest, NotificationResponse,
+    Notified, OpenIdProvider, PendingIdentification, Provider, ProviderVisitor, RevocableToken,
+    Tokens,
 };
 pub use config::ConfigError;
 pub use error::{
@@ -43,8 +45,9 @@ pub use error::{
 pub use http::HttpClient;
 pub use params::{AuthorizationParams, Channel, FrontChannel, Pushed, RequestObject};
 pub use profile::{
-    ClientAuthMethod, Endpoints, EnvironmentConfig, EnvironmentKind, ErrorDialect, ErrorFields,
-    Family, HttpMethod, ParMode, PkceMode, ProviderProfile, RequestObjectProfile, Target,
+    BackchannelProfile, ClientAuthMethod, Endpoints, EnvironmentConfig, EnvironmentKind,
+    ErrorDialect, ErrorFields, Family, HttpMethod, NotificationDelivery, ParMode, PkceMode,
+    ProviderProfile, RequestObjectAudience, RequestObjectProfile, StatusOnlyCode, Target,
     TokenPlacement, UserinfoFormat, UserinfoProfile,
 };
 pub use secret::{

@@ -115,6 +115,9 @@ pub struct UserinfoProfile {
     pub signing: &'static [SigningAlg],
     /// Allowed encryption of signed-then-encrypted responses.
     pub encryption: Option<JweAlgorithms>,
+    /// The form parameter that repeats the login's correlation id (imID's
+    /// `correlation_id`), for logins from a backchannel authentication.
+    pub correlation: Option<&'static str>,
 }
 
 /// Request objects (RFC 9101) as the provider takes them.
@@ -126,6 +129,69 @@ pub struct RequestObjectProfile {
     pub encryption: Option<JweAlgorithms>,
     /// Members every request object carries with a fixed value.
     pub fixed: &'static [(&'static str, &'static str)],
+    /// What `aud` is.
+    pub audience: RequestObjectAudience,
+}
+
+/// The `aud` of a request object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestObjectAudience {
+    /// The provider's issuer identifier (RFC 9101).
+    Issuer,
+    /// The audience the provider assigned the client
+    /// ([`ClientBuilder::audience`](crate::ClientBuilder::audience)).
+    Assigned,
+}
+
+/// How a backchannel provider hands over the result once it has notified the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationDelivery {
+    /// The notification carries an authorization code, exchanged with the
+    /// notification URI as the redirect URI (Mobile Connect `mc_si_async_code`).
+    Code,
+    /// The notification carries only the request id; the tokens come from the token
+    /// endpoint with the CIBA grant (ping mode).
+    Ping,
+}
+
+/// Server-initiated backchannel authentication, as the provider does it.
+#[derive(Clone, Copy, Debug)]
+pub struct BackchannelProfile {
+    /// The `response_type` sent (form and request object).
+    pub response_type: &'static str,
+    /// The response member naming the pending request (`auth_req_id`).
+    pub request_id: &'static str,
+    /// The request member carrying the relying party's transaction id, echoed by the
+    /// notification (`correlation_id`).
+    pub correlation_id: Option<&'static str>,
+    /// The request member carrying the notification bearer token
+    /// (`client_notification_token`).
+    pub bearer: &'static str,
+    /// The request member carrying the notification URL (`notification_uri`).
+    pub uri: &'static str,
+    /// Notification members that must equal the pending flow's.
+    pub correlate: &'static [&'static str],
+    /// The only port the notification URL may use, with `https` (imID: 443).
+    pub require_https_port: Option<u16>,
+    /// How the tokens are obtained.
+    pub delivery: NotificationDelivery,
+    /// How long the provider waits for the user.
+    pub timeout: Duration,
+    /// How long the user's device shows the request.
+    pub device_timeout: Option<Duration>,
+    /// How long after `timeout` a notification may still arrive.
+    pub grace: Duration,
+}
+
+/// A documented code the provider signals by HTTP status alone (imID's `HTTP500`).
+#[derive(Clone, Copy, Debug)]
+pub struct StatusOnlyCode {
+    /// The endpoints that answer it; empty for every endpoint.
+    pub endpoints: &'static [crate::EndpointKind],
+    /// The status.
+    pub status: u16,
+    /// The code it stands for.
+    pub code: &'static str,
 }
 
 /// Where an error's members sit.
@@ -158,6 +224,8 @@ pub struct ErrorDialect {
     /// A regular expression decoding the description into `code`, `category`,
     /// `trace` and `message` groups.
     pub detail: Option<&'static str>,
+    /// Codes signalled by an HTTP status without a code in the body.
+    pub status_only: &'static [StatusOnlyCode],
 }
 
 /// Everything the runtime needs to know about a provider, generated from its spec.
@@ -199,6 +267,8 @@ pub struct ProviderProfile {
     pub access_token_lifetime: Option<Duration>,
     /// How long a pending flow waits for its callback.
     pub pending_flow_lifetime: Option<Duration>,
+    /// Backchannel authentication, for providers of that family.
+    pub backchannel: Option<BackchannelProfile>,
 }
 
 #[cfg(test)]
@@ -228,11 +298,13 @@ impl ProviderProfile {
                 body: ErrorFields::OAUTH,
                 redirect: ErrorFields::OAUTH,
                 detail: None,
+                status_only: &[],
             },
             expires_in_accepts_string: false,
             authorization_code_lifetime: None,
             access_token_lifetime: None,
             pending_flow_lifetime: None,
+            backchannel: None,
         }
     }
 }

@@ -252,7 +252,11 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
 }
 
 /// The setter's argument type and the expression that turns `value` into wire text.
-fn setter_type(cx: &Context<'_>, wire: &str, param: &ParamSpec) -> (TokenStream, TokenStream) {
+pub(super) fn setter_type(
+    cx: &Context<'_>,
+    wire: &str,
+    param: &ParamSpec,
+) -> (TokenStream, TokenStream) {
     let rt = &cx.rt;
     let rust = names::param(wire, param);
     match (&param.ty, param.encoding) {
@@ -282,7 +286,7 @@ fn setter_type(cx: &Context<'_>, wire: &str, param: &ParamSpec) -> (TokenStream,
     }
 }
 
-fn setter_doc(wire: &str, param: &ParamSpec) -> TokenStream {
+pub(super) fn setter_doc(wire: &str, param: &ParamSpec) -> TokenStream {
     let mut doc = format!("Sets `{wire}`");
     match &param.doc {
         Some(text) => {

@@ -56,16 +56,8 @@ fn per_endpoint(cx: &Context<'_>) -> TokenStream {
             endpoint.as_str()
         );
         enums.push(code_enum(cx, &ty, &doc, &codes));
-        let kinds = match endpoint {
-            // RFC 9126: a pushed request fails with the authorization endpoint's errors.
-            ErrorEndpoint::Authorization => {
-                quote!(#rt::EndpointKind::Authorization | #rt::EndpointKind::PushedAuthorization)
-            }
-            ErrorEndpoint::Token => quote!(#rt::EndpointKind::Token),
-            ErrorEndpoint::Userinfo => quote!(#rt::EndpointKind::Userinfo),
-            ErrorEndpoint::Revocation => quote!(#rt::EndpointKind::Revocation),
-            ErrorEndpoint::Notification => quote!(#rt::EndpointKind::Notification),
-        };
+        let kinds = super::profile::endpoint_kinds(cx, endpoint);
+        let kinds = quote!(#(#kinds)|*);
         endpoint_arms.push(quote! {
             #kinds => ErrorCode::#variant(<#ty as #rt::ProviderErrorCode>::from_wire(code)),
         });
@@ -155,6 +147,17 @@ fn per_endpoint(cx: &Context<'_>) -> TokenStream {
                     ErrorCode::Unhandled(_) => None,
                 }
             }
+
+            fn documented_retry_after(&self) -> Option<::std::time::Duration> {
+                self.retry_after()
+            }
+
+            fn display_message(&self, language: &str) -> Option<&'static str> {
+                match self {
+                    #( ErrorCode::#variants(code) => code.display_message(language), )*
+                    ErrorCode::Unhandled(_) => None,
+                }
+            }
         }
     }
 }
@@ -190,6 +193,27 @@ fn code_enum(cx: &Context<'_>, ty: &Ident, doc: &str, codes: &[&ErrorCodeSpec]) 
         })
         .collect();
     let retry_body = match_or_none(retry_arms);
+    let display_arms: Vec<TokenStream> = codes
+        .iter()
+        .zip(&variants)
+        .flat_map(|(c, v)| {
+            c.display
+                .iter()
+                .map(move |(language, text)| quote!((#ty::#v, #language) => Some(#text),))
+        })
+        .collect();
+    let display_impl = if display_arms.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            fn display_message(&self, language: &str) -> Option<&'static str> {
+                match (self, language) {
+                    #(#display_arms)*
+                    _ => None,
+                }
+            }
+        }
+    };
     let oauth_body = match_or_none(oauth_arms.collect());
     let category_body = match_or_none(category_arms.collect());
     let doc_attrs = super::doc_lines(doc);
@@ -245,6 +269,12 @@ fn code_enum(cx: &Context<'_>, ty: &Ident, doc: &str, codes: &[&ErrorCodeSpec]) 
             fn documented_category(&self) -> Option<&'static str> {
                 #category_body
             }
+
+            fn documented_retry_after(&self) -> Option<::std::time::Duration> {
+                self.retry_after()
+            }
+
+            #display_impl
         }
     }
 }
@@ -259,6 +289,17 @@ fn variant_doc(c: &ErrorCodeSpec) -> TokenStream {
     doc.push_str(&format!(": {}.", c.message.trim_end_matches('.')));
     if let Some(help) = &c.help {
         doc.push_str(&format!("\n\n{}", help.trim()));
+    }
+    if let Some(status) = c.http_status.filter(|_| c.status_only) {
+        doc.push_str(&format!(
+            "\n\nThe provider sends no code for it: an HTTP {status} answer without one is this error."
+        ));
+    }
+    if !c.display.is_empty() {
+        doc.push_str("\n\nFor the user (`display_message`):");
+        for (language, text) in &c.display {
+            doc.push_str(&format!("\n* `{language}`: {text}"));
+        }
     }
     if let Some(retry) = &c.retry_after {
         doc.push_str(&format!(

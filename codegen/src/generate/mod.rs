@@ -6,6 +6,7 @@
 
 mod attribute_claims;
 mod authorize;
+mod backchannel;
 mod claim_names;
 mod claims;
 mod docs;
@@ -73,6 +74,7 @@ pub fn generate_items(validated: &ValidatedSpec, options: &GenerateOptions) -> T
     let types = types::generate(&cx);
     let scopes = scopes::generate(&cx);
     let authorize = authorize::generate(&cx);
+    let backchannel = backchannel::generate(&cx);
     let claims = claims::generate(&cx);
     let claim_names = claim_names::generate(&cx);
     let errors = errors::generate(&cx);
@@ -82,6 +84,7 @@ pub fn generate_items(validated: &ValidatedSpec, options: &GenerateOptions) -> T
         #environments
         #scopes
         #authorize
+        #backchannel
         #types
         #claims
         #claim_names

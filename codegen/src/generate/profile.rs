@@ -66,7 +66,20 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
                 .fixed
                 .iter()
                 .map(|(name, value)| quote!((#name, #value)));
-            quote!(Some(#rt::RequestObjectProfile { signing: #signing, encryption: #encryption, fixed: &[#(#fixed),*] }))
+            let audience = match request_object.audience {
+                crate::model::RequestObjectAudience::Issuer => {
+                    quote!(#rt::RequestObjectAudience::Issuer)
+                }
+                crate::model::RequestObjectAudience::Assigned => {
+                    quote!(#rt::RequestObjectAudience::Assigned)
+                }
+            };
+            quote!(Some(#rt::RequestObjectProfile {
+                signing: #signing,
+                encryption: #encryption,
+                fixed: &[#(#fixed),*],
+                audience: #audience,
+            }))
         }
         None => quote!(None),
     };
@@ -95,12 +108,24 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             });
             let signing = algs(&userinfo.signing);
             let encryption = jwe(userinfo.encryption.as_ref());
+            // The one userinfo parameter the runtime fills: the backchannel
+            // transaction's correlation id (the validator allows no other).
+            let correlation = spec
+                .backchannel
+                .as_ref()
+                .and_then(|b| b.correlation_id.as_deref())
+                .filter(|name| userinfo.params.contains_key(*name));
+            let correlation = match correlation {
+                Some(name) => quote!(Some(#name)),
+                None => quote!(None),
+            };
             quote!(Some(#rt::UserinfoProfile {
                 method: #method,
                 token: #token,
                 formats: &[#(#formats),*],
                 signing: #signing,
                 encryption: #encryption,
+                correlation: #correlation,
             }))
         }
         None => quote!(None),
@@ -115,6 +140,18 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         Some(detail) => quote!(Some(#detail)),
         None => quote!(None),
     };
+    let status_only = spec
+        .errors
+        .codes
+        .iter()
+        .filter(|c| c.status_only)
+        .filter_map(|c| {
+            let status = c.http_status?;
+            let code = &c.code;
+            let endpoints = c.endpoints.iter().flat_map(|e| endpoint_kinds(cx, *e));
+            Some(quote!(#rt::StatusOnlyCode { endpoints: &[#(#endpoints),*], status: #status, code: #code }))
+        });
+    let backchannel = backchannel_profile(cx);
     let expires_in_accepts_string = spec
         .token
         .expires_in_accept
@@ -171,11 +208,17 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             id_token_encryption_required: #id_token_encryption_required,
             request_object: #request_object,
             userinfo: #userinfo,
-            errors: #rt::ErrorDialect { body: #body, redirect: #redirect, detail: #detail },
+            errors: #rt::ErrorDialect {
+                body: #body,
+                redirect: #redirect,
+                detail: #detail,
+                status_only: &[#(#status_only),*],
+            },
             expires_in_accepts_string: #expires_in_accepts_string,
             authorization_code_lifetime: #authorization_code,
             access_token_lifetime: #access_token,
             pending_flow_lifetime: #pending_flow,
+            backchannel: #backchannel,
         };
 
         #provider_doc_attrs
@@ -212,4 +255,71 @@ pub(super) fn client_auth_method(cx: &Context<'_>, method: ClientAuthMethod) -> 
         ClientAuthMethod::PrivateKeyJwt => quote!(#rt::ClientAuthMethod::PrivateKeyJwt),
         ClientAuthMethod::None => quote!(#rt::ClientAuthMethod::None),
     }
+}
+
+/// The runtime's endpoint kinds for a spec's error endpoint.
+pub(super) fn endpoint_kinds(
+    cx: &Context<'_>,
+    endpoint: crate::model::ErrorEndpoint,
+) -> Vec<TokenStream> {
+    use crate::model::ErrorEndpoint;
+    let rt = &cx.rt;
+    match endpoint {
+        // RFC 9126: a pushed request fails with the authorization endpoint's errors.
+        ErrorEndpoint::Authorization => vec![
+            quote!(#rt::EndpointKind::Authorization),
+            quote!(#rt::EndpointKind::PushedAuthorization),
+        ],
+        ErrorEndpoint::Token => vec![quote!(#rt::EndpointKind::Token)],
+        ErrorEndpoint::Userinfo => vec![quote!(#rt::EndpointKind::Userinfo)],
+        ErrorEndpoint::Revocation => vec![quote!(#rt::EndpointKind::Revocation)],
+        ErrorEndpoint::Notification => vec![quote!(#rt::EndpointKind::Notification)],
+    }
+}
+
+fn backchannel_profile(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let Some(backchannel) = &cx.spec.backchannel else {
+        return quote!(None);
+    };
+    let response_type = &backchannel.response_type;
+    let request_id = &backchannel.request_id;
+    let correlation_id = match &backchannel.correlation_id {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
+    let notification = &backchannel.notification;
+    let bearer = &notification.auth.bearer;
+    let uri = &notification.uri;
+    let correlate = &notification.correlate;
+    let port = match notification.require_https_port {
+        Some(port) => quote!(Some(#port)),
+        None => quote!(None),
+    };
+    let delivery = match notification.delivery {
+        crate::model::NotificationDelivery::Code => quote!(#rt::NotificationDelivery::Code),
+        crate::model::NotificationDelivery::Ping => quote!(#rt::NotificationDelivery::Ping),
+    };
+    let timeout = backchannel.timeout.seconds;
+    let device_timeout = match backchannel.device_timeout {
+        Some(d) => {
+            let s = d.seconds;
+            quote!(Some(::std::time::Duration::from_secs(#s)))
+        }
+        None => quote!(None),
+    };
+    let grace = backchannel.grace.map(|d| d.seconds).unwrap_or(0);
+    quote!(Some(#rt::BackchannelProfile {
+        response_type: #response_type,
+        request_id: #request_id,
+        correlation_id: #correlation_id,
+        bearer: #bearer,
+        uri: #uri,
+        correlate: &[#(#correlate),*],
+        require_https_port: #port,
+        delivery: #delivery,
+        timeout: ::std::time::Duration::from_secs(#timeout),
+        device_timeout: #device_timeout,
+        grace: ::std::time::Duration::from_secs(#grace),
+    }))
 }

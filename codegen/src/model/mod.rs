@@ -19,13 +19,14 @@ mod types;
 pub use environment::{Endpoints, Environment, EnvironmentKind};
 pub use errors::{ErrorCodeSpec, ErrorEndpoint, ErrorFields, ErrorsSpec};
 pub use flows::{
-    AuthScheme, BackchannelSpec, NotificationAuth, NotificationDelivery, NotificationSpec, OperationSpec, ResponseSpec,
-    WebhookSpec,
+    AuthScheme, BackchannelSpec, NotificationAuth, NotificationDelivery, NotificationSpec,
+    OperationSpec, ResponseSpec, WebhookSpec,
 };
 pub use protocol::{
     AttributeList, AuthorizeSpec, ClaimsParameter, ClientAuthMethod, ClientAuthSpec,
     ForbiddenParam, IdTokenSpec, JweSpec, Lifetimes, ParMode, ParamEncoding, ParamSpec, PkceMode,
-    RequestObjectAudience, RequestObjectSpec, TokenSpec, UserinfoFormat, UserinfoSpec, UserinfoToken, Via,
+    RequestObjectAudience, RequestObjectSpec, TokenSpec, UserinfoFormat, UserinfoSpec,
+    UserinfoToken, Via,
 };
 pub use sandbox::{Outcome, SandboxLogin, SandboxRules, SandboxSpec, SandboxUser};
 pub use types::{

@@ -141,7 +141,10 @@ impl<'de> Deserialize<'de> for Outcome {
                 match value {
                     "approve" => Ok(Outcome::Approve),
                     "no_answer" => Ok(Outcome::NoAnswer),
-                    other => Err(E::unknown_variant(other, &["approve", "no_answer", "error"])),
+                    other => Err(E::unknown_variant(
+                        other,
+                        &["approve", "no_answer", "error"],
+                    )),
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {

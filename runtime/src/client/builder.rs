@@ -31,6 +31,8 @@ pub struct ClientBuilder<P: Provider> {
     keys: RelyingPartyKeys,
     userinfo_token: Option<TokenPlacement>,
     jwks_refetch_interval: Option<Duration>,
+    audience: Option<String>,
+    backchannel_wait: Option<Duration>,
     provider: PhantomData<fn() -> P>,
 }
 
@@ -48,8 +50,27 @@ impl<P: Provider> ClientBuilder<P> {
             keys: RelyingPartyKeys::new(),
             userinfo_token: None,
             jwks_refetch_interval: None,
+            audience: None,
+            backchannel_wait: None,
             provider: PhantomData,
         }
+    }
+
+    /// The audience the provider assigned this client, for providers whose request
+    /// objects are addressed to it rather than to the issuer (imID hands it out with
+    /// the client id and secret).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// How long a backchannel authentication waits for its notification before it
+    /// ends as timed out. Defaults to the provider's timeout plus its grace period
+    /// (imID: 300 s + 60 s); a shorter wait gives up earlier, and a notification
+    /// arriving after it completes nothing.
+    pub fn backchannel_wait(mut self, wait: Duration) -> Self {
+        self.backchannel_wait = Some(wait);
+        self
     }
 
     /// The relying party's keys: for `private_key_jwt`, signed request objects, and
@@ -190,6 +211,16 @@ impl<P: Provider> ClientBuilder<P> {
             reason: e.to_string(),
         })?;
         http.check_url("redirect URI", &redirect_uri)?;
+        if let Some(backchannel) = &profile.backchannel {
+            super::backchannel::check_notification_url(&http, backchannel, &redirect_uri)?;
+        }
+        if let Some(request_object) = &profile.request_object {
+            if request_object.audience == crate::profile::RequestObjectAudience::Assigned
+                && self.audience.as_deref().is_none_or(str::is_empty)
+            {
+                return Err(ConfigError::MissingAudience);
+            }
+        }
         let endpoints = match self.target {
             Target::Static(config) => Endpoints::from_config(config)?,
             Target::Custom(endpoints) => *endpoints,
@@ -215,6 +246,9 @@ impl<P: Provider> ClientBuilder<P> {
                     .unwrap_or_else(|| Arc::new(MemoryFlowStore::new())),
                 clock_skew: self.clock_skew,
                 userinfo_token: self.userinfo_token,
+                audience: self.audience,
+                backchannel_wait: self.backchannel_wait,
+                waiters: Default::default(),
             }),
             provider: PhantomData,
         })

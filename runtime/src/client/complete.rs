@@ -134,7 +134,7 @@ impl<P: Provider> Client<P> {
     }
 
     /// Posts to the token endpoint, authenticated, and parses the answer.
-    async fn token_request(&self, mut form: super::Form) -> Result<Tokens, P> {
+    pub(super) async fn token_request(&self, mut form: super::Form) -> Result<Tokens, P> {
         let endpoint = self.inner.resolver.endpoint(Endpoint::Token).await?;
         let request = self.inner.http.request(reqwest::Method::POST, &endpoint);
         let request = authenticate(&self.inner, request, &mut form, endpoint.as_str())?;
@@ -154,7 +154,7 @@ impl<P: Provider> Client<P> {
 
     /// Validates the ID token of a token response (OpenID Connect providers) and
     /// builds the login.
-    async fn login_from(
+    pub(super) async fn login_from(
         &self,
         tokens: Tokens,
         nonce: Option<Nonce>,
@@ -176,6 +176,7 @@ impl<P: Provider> Client<P> {
                 id_token_claims: claims,
                 nonce: None,
                 requested_scope: scope,
+                correlation_id: None,
             });
         }
         let id_token = tokens.id_token.as_ref().ok_or_else(|| {
@@ -226,6 +227,7 @@ impl<P: Provider> Client<P> {
             id_token_claims: claims,
             nonce,
             requested_scope: scope,
+            correlation_id: None,
         })
     }
 }

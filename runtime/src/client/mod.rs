@@ -5,6 +5,7 @@
 //! userinfo (JSON, signed, signed and encrypted), refresh and revocation. What
 //! differs between providers comes from `P::PROFILE`, generated from the spec.
 
+mod backchannel;
 mod builder;
 mod client_auth;
 mod complete;
@@ -21,6 +22,11 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+pub use backchannel::{
+    BackchannelError, BackchannelParams, Identification, NotificationOutcome,
+    NotificationRejection, NotificationRequest, NotificationResponse, Notified,
+    PendingIdentification,
+};
 pub use builder::ClientBuilder;
 pub use revoke::RevocableToken;
 pub use start::AuthorizationStart;
@@ -115,6 +121,9 @@ struct Inner {
     store: Arc<dyn FlowStore>,
     clock_skew: Duration,
     userinfo_token: Option<crate::profile::TokenPlacement>,
+    audience: Option<String>,
+    backchannel_wait: Option<Duration>,
+    waiters: backchannel::Waiters,
 }
 
 impl<P: Provider> Client<P> {
@@ -146,7 +155,10 @@ impl<P: Provider> Client<P> {
         endpoint: EndpointKind,
         raw: crate::RawResponse,
     ) -> crate::Error<P::ErrorCode> {
-        match crate::dialect::body_error(&self.profile().errors, endpoint, &raw) {
+        let dialect = &self.profile().errors;
+        match crate::dialect::body_error(dialect, endpoint, &raw)
+            .or_else(|| crate::dialect::status_error(dialect, endpoint, &raw))
+        {
             Some(error) => error.into(),
             None => ResponseError::new(endpoint, format!("HTTP status {}", raw.status))
                 .with_problem(crate::error::ResponseProblem::Status)

@@ -27,7 +27,7 @@ pub(super) async fn build<C: crate::ProviderErrorCode>(
     profile: &RequestObjectProfile,
     mode: RequestObject,
     form: &super::Form,
-    issuer: &str,
+    audience: &str,
     provider_keys: &JwksCache,
 ) -> Result<String, Error<C>> {
     let now = SystemTime::now()
@@ -53,7 +53,7 @@ pub(super) async fn build<C: crate::ProviderErrorCode>(
     }
     claims.insert("client_id".into(), inner.client_id.clone().into());
     claims.insert("iss".into(), inner.client_id.clone().into());
-    claims.insert("aud".into(), issuer.into());
+    claims.insert("aud".into(), audience.into());
     claims.insert("iat".into(), now.into());
     claims.insert("nbf".into(), now.into());
     claims.insert("exp".into(), (now + LIFETIME_SECS).into());
@@ -109,7 +109,7 @@ fn sign(
     if let Some(key) = inner
         .keys
         .signing_key()
-        .filter(|k| profile.signing.contains(&k.alg()))
+        .and_then(|k| profile.signing.iter().find_map(|alg| k.retargeted(*alg)))
     {
         return key.sign(claims, Some("oauth-authz-req+jwt"));
     }

@@ -124,15 +124,17 @@ impl<P: Provider> Client<P> {
             .profile()
             .request_object
             .ok_or(crate::config::ConfigError::RequestObjectUnsupported)?;
-        let issuer = self
-            .inner
-            .resolver
-            .issuer()
-            .ok_or(crate::config::ConfigError::MissingEndpoint("issuer"))?;
+        let audience = self.request_object_audience(&profile)?;
         let provider_keys = self.inner.resolver.jwks().await?;
-        let object =
-            super::request_object::build(&self.inner, &profile, mode, &form, issuer, provider_keys)
-                .await?;
+        let object = super::request_object::build(
+            &self.inner,
+            &profile,
+            mode,
+            &form,
+            &audience,
+            provider_keys,
+        )
+        .await?;
         let outside = |name: &str| {
             form.iter()
                 .find(|(n, _)| n == name)
@@ -144,6 +146,26 @@ impl<P: Provider> Client<P> {
             ("scope".into(), outside("scope")),
             ("request".into(), object),
         ])
+    }
+
+    /// The `aud` of this client's request objects.
+    pub(super) fn request_object_audience(
+        &self,
+        profile: &crate::profile::RequestObjectProfile,
+    ) -> Result<String, P> {
+        Ok(match profile.audience {
+            crate::profile::RequestObjectAudience::Issuer => self
+                .inner
+                .resolver
+                .issuer()
+                .ok_or(crate::config::ConfigError::MissingEndpoint("issuer"))?
+                .to_owned(),
+            crate::profile::RequestObjectAudience::Assigned => self
+                .inner
+                .audience
+                .clone()
+                .ok_or(crate::config::ConfigError::MissingAudience)?,
+        })
     }
 
     /// RFC 9126: posts the request, authenticated, and returns its `request_uri`.

@@ -139,6 +139,10 @@ pub struct Login<P: Provider> {
     pub(super) id_token_claims: P::IdTokenClaims,
     pub(super) nonce: Option<Nonce>,
     pub(super) requested_scope: String,
+    /// The transaction id of a backchannel authentication, which the provider's
+    /// userinfo endpoint may want repeated (imID's `correlation_id`).
+    #[serde(default)]
+    pub(super) correlation_id: Option<String>,
 }
 
 impl<P: Provider> Login<P> {
@@ -167,6 +171,11 @@ impl<P: Provider> Login<P> {
     pub fn requested_scope(&self) -> &str {
         &self.requested_scope
     }
+
+    /// The transaction id of the backchannel authentication the login came from.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
 }
 
 /// Only for providers that issue ID tokens: a plain OAuth 2 provider's login has no
@@ -192,6 +201,7 @@ impl<P: Provider> Clone for Login<P> {
             id_token_claims: self.id_token_claims.clone(),
             nonce: self.nonce.clone(),
             requested_scope: self.requested_scope.clone(),
+            correlation_id: self.correlation_id.clone(),
         }
     }
 }

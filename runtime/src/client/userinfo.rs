@@ -19,8 +19,12 @@ impl<P: Provider> Client<P> {
     /// response is refused.
     #[tracing::instrument(name = "idspec.userinfo", skip_all, fields(provider = P::PROFILE.id))]
     pub async fn userinfo(&self, login: &Login<P>) -> Result<P::UserInfo, P> {
-        self.userinfo_with(login.access_token(), login.id_token_subject.as_deref())
-            .await
+        self.fetch_userinfo(
+            login.access_token(),
+            login.id_token_subject.as_deref(),
+            login.correlation_id.as_deref(),
+        )
+        .await
     }
 
     /// Fetches the userinfo claims with an access token. When `expected_subject` is
@@ -30,6 +34,16 @@ impl<P: Provider> Client<P> {
         &self,
         access_token: &AccessToken,
         expected_subject: Option<&str>,
+    ) -> Result<P::UserInfo, P> {
+        self.fetch_userinfo(access_token, expected_subject, None)
+            .await
+    }
+
+    async fn fetch_userinfo(
+        &self,
+        access_token: &AccessToken,
+        expected_subject: Option<&str>,
+        correlation_id: Option<&str>,
     ) -> Result<P::UserInfo, P> {
         let profile = self.profile();
         let userinfo = profile
@@ -53,12 +67,17 @@ impl<P: Provider> Client<P> {
             .http
             .request(method, &endpoint)
             .header(reqwest::header::ACCEPT, "application/json, application/jwt");
+        let mut form: Vec<(&str, &str)> = Vec::new();
         match placement {
             TokenPlacement::Header => request = request.bearer_auth(access_token.secret()),
-            TokenPlacement::Body => {
-                request = request.form(&[("access_token", access_token.secret())])
-            }
+            TokenPlacement::Body => form.push(("access_token", access_token.secret())),
             TokenPlacement::Query => {}
+        }
+        if let (Some(name), Some(correlation_id)) = (userinfo.correlation, correlation_id) {
+            form.push((name, correlation_id));
+        }
+        if !form.is_empty() {
+            request = request.form(&form);
         }
         let raw = self
             .inner

@@ -53,6 +53,28 @@ impl SigningKey {
         Self::from_private_jwk(alg, private)
     }
 
+    /// This key for `alg` instead, when its JWK does not pin an algorithm and `alg`
+    /// fits its key type: a JWK converted from a PEM (imID's `pem-to-jwk` step) has no
+    /// `alg`, yet the provider requires RS512.
+    pub fn retargeted(&self, alg: SigningAlg) -> Option<Self> {
+        if self.alg == alg {
+            return Some(self.clone());
+        }
+        if self.private.algorithm().is_some() {
+            return None;
+        }
+        let fits = match self.private.key_type() {
+            "RSA" => alg.as_str().starts_with("RS") || alg.as_str().starts_with("PS"),
+            "EC" => alg.as_str().starts_with("ES"),
+            _ => false,
+        };
+        fits.then(|| Self {
+            alg,
+            private: self.private.clone(),
+            public: self.public.clone(),
+        })
+    }
+
     /// A key from a private JWK.
     pub fn from_private_jwk(alg: SigningAlg, private: Jwk) -> Result<Self, JoseError> {
         let mut public = private.to_public_key().map_err(JoseError::Crypto)?;
