@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod attributes;
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod callback;
 pub mod claim_map;
 pub mod claims_request;

@@ -75,16 +75,68 @@ pub(super) fn module_doc(spec: &Spec) -> String {
     if !parts.is_empty() {
         let _ = writeln!(doc, "\n Lifetimes: {}.", parts.join(", "));
     }
+    if let Some(backchannel) = &spec.backchannel {
+        doc.push('\n');
+        doc.push_str(&backchannel_doc(spec, backchannel));
+        doc.push('\n');
+    }
     if let Some(userinfo) = &spec.userinfo {
         doc.push('\n');
-        doc.push_str(&userinfo_doc(userinfo));
+        doc.push_str(&userinfo_doc(spec, userinfo));
         doc.push('\n');
     }
     doc
 }
 
+/// How a backchannel authentication goes, and its timing.
+fn backchannel_doc(spec: &Spec, backchannel: &crate::model::BackchannelSpec) -> String {
+    let signing = spec
+        .request_object
+        .as_ref()
+        .map(|r| r.signing.join(" or "))
+        .unwrap_or_default();
+    let audience = match spec.request_object.as_ref().map(|r| r.audience) {
+        Some(crate::model::RequestObjectAudience::Assigned) => {
+            "addressed to the audience the provider assigned the client"
+        }
+        _ => "addressed to the issuer",
+    };
+    let notification = &backchannel.notification;
+    let where_ = match notification.require_https_port {
+        Some(port) => format!("https on port {port} only, checked when the client is built"),
+        None => "https only, checked when the client is built".to_owned(),
+    };
+    let delivery = match notification.delivery {
+        crate::model::NotificationDelivery::Code => {
+            "it carries a code, which the client exchanges for the tokens"
+        }
+        crate::model::NotificationDelivery::Ping => {
+            "the client then fetches the tokens with the CIBA grant"
+        }
+    };
+    let mut text = format!(
+        "Backchannel: `Client::initiate` posts to the {} endpoint a request object signed {signing} and {audience}. The provider calls the client's redirect URI ({where_}) with `Authorization: Bearer <{}>`, and {delivery}; serve it with `Client::handle_notification`.",
+        backchannel.endpoint, notification.auth.bearer
+    );
+    let _ = write!(
+        text,
+        " The provider waits {} s for the user",
+        backchannel.timeout.seconds
+    );
+    if let Some(device) = backchannel.device_timeout {
+        let _ = write!(text, " (the device {} s)", device.seconds);
+    }
+    let grace = backchannel.grace.map(|g| g.seconds).unwrap_or(0);
+    let _ = write!(
+        text,
+        "; the client waits {} s before the flow ends as `BackchannelError::TimedOut`.",
+        backchannel.timeout.seconds + grace
+    );
+    super::wrap(&text)
+}
+
 /// How userinfo is called, and what the client deliberately does not send.
-fn userinfo_doc(userinfo: &crate::model::UserinfoSpec) -> String {
+fn userinfo_doc(spec: &Spec, userinfo: &crate::model::UserinfoSpec) -> String {
     use crate::model::UserinfoToken;
     let token = match userinfo.token {
         UserinfoToken::Header => "in the `Authorization: Bearer` header",
@@ -102,6 +154,16 @@ fn userinfo_doc(userinfo: &crate::model::UserinfoSpec) -> String {
             .collect::<Vec<_>>()
             .join(" ");
         text.push_str(&format!(" `{}` is not sent: {reason}", forbidden.name));
+    }
+    let correlation = spec
+        .backchannel
+        .as_ref()
+        .and_then(|b| b.correlation_id.as_deref())
+        .filter(|name| userinfo.params.contains_key(*name));
+    if let Some(name) = correlation {
+        text.push_str(&format!(
+            " The request repeats the backchannel transaction's `{name}` in its form body."
+        ));
     }
     super::wrap(&text)
 }

@@ -1,6 +1,7 @@
 //! Checks beyond the schema: references, uniqueness, identifiers, URL security,
 //! and consistency between parts of a spec.
 
+mod backchannel;
 mod references;
 mod security;
 mod uniqueness;
@@ -20,6 +21,7 @@ pub fn validate(spec: &Spec, reporter: &Reporter, pruned: &[SpecPath]) -> Vec<Di
     security::check(spec, reporter, &mut diagnostics);
     references::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
     userinfo::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
+    backchannel::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
     diagnostics
 }
 

@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 pub use backchannel::{
     BackchannelError, BackchannelParams, Identification, NotificationOutcome,
     NotificationRejection, NotificationRequest, NotificationResponse, Notified,
-    PendingIdentification,
+    PendingIdentification, MAX_NOTIFICATION_BODY,
 };
 pub use builder::ClientBuilder;
 pub use revoke::RevocableToken;
@@ -136,6 +136,12 @@ impl<P: Provider> Client<P> {
     /// The client id.
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
+    }
+
+    /// The redirect URI: where the browser comes back, or for a backchannel provider
+    /// the notification URL the provider calls.
+    pub fn redirect_uri(&self) -> &url::Url {
+        &self.inner.redirect_uri
     }
 
     /// The client authentication method in use.

@@ -33,7 +33,7 @@ use crate::profile::BackchannelProfile;
 pub use initiate::PendingIdentification;
 pub use notification::{
     Identification, NotificationOutcome, NotificationRejection, NotificationRequest,
-    NotificationResponse, Notified,
+    NotificationResponse, Notified, MAX_NOTIFICATION_BODY,
 };
 
 /// The parameters of a backchannel authentication request, as the generated

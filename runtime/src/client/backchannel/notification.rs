@@ -100,7 +100,7 @@ impl NotificationResponse {
         }
     }
 
-    fn error(status: u16, code: &str, description: &str) -> Self {
+    pub(crate) fn error(status: u16, code: &str, description: &str) -> Self {
         Self {
             status,
             headers: vec![("content-type", "application/json".to_owned())],
