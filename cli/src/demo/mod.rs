@@ -9,8 +9,15 @@
 //! pair for signing and one for decryption, whose public halves are registered with
 //! the sandbox, or a client secret.
 //!
+//! A backchannel provider (imID) is driven through its own flow (`backchannel`):
+//! signed request, the scripted phone's answer, the authenticated notification, the
+//! typed userinfo; then every scripted outcome, and a forged, a replayed and a late
+//! notification.
+//!
 //! Nothing here knows a provider: the spec says which scopes, login parameter,
 //! variants and scripted users there are, so a new spec gets its demo without new code.
+
+mod backchannel;
 
 use std::fmt::Write as _;
 
@@ -82,6 +89,14 @@ impl ProviderVisitor for Demo {
             }
         };
         let mut steps = Steps::default();
+        if P::PROFILE.backchannel.is_some() {
+            self.runtime
+                .block_on(backchannel::drive::<P>(&spec, &mut steps));
+            self.passed += steps.passed;
+            self.failed += steps.failed;
+            println!();
+            return;
+        }
         for variant in variants(spec.spec()) {
             if let Some(name) = &variant.name {
                 println!("-- variant {name} ({}) --", variant.method.as_str());
