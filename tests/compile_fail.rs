@@ -9,6 +9,9 @@
 //!   `service:` scope without its code, a request object that is not encrypted.
 //! - `tests/ui/compile-fail/idme/*.rs`: ID.me, plain OAuth 2: a login has no ID
 //!   token claims or subject, every request names a policy, no implicit grant.
+//! - `tests/ui/compile-fail/imid/*.rs`: imID, backchannel: a request names the
+//!   user's phone, the protocol's members are the runtime's, ACR values are typed,
+//!   there is no front channel.
 //! - `tests/ui/pass/**`: the documented API, and `provider!` with a user's own spec.
 //!
 //! After an intended change, re-pin with `TRYBUILD=overwrite cargo test --test
@@ -31,5 +34,9 @@ fn ui() {
     if cfg!(feature = "idme") {
         t.compile_fail("tests/ui/compile-fail/idme/*.rs");
         t.pass("tests/ui/pass/idme/*.rs");
+    }
+    if cfg!(feature = "imid") {
+        t.compile_fail("tests/ui/compile-fail/imid/*.rs");
+        t.pass("tests/ui/pass/imid/*.rs");
     }
 }

@@ -73,6 +73,13 @@ fn idme_module_is_pinned_as_compiled() {
     pinned_as_compiled("idme", "idme.yaml", COMPILED_IDME);
 }
 
+#[cfg(feature = "imid")]
+#[test]
+fn imid_module_is_pinned_as_compiled() {
+    const COMPILED_IMID: &str = include_str!(concat!(env!("OUT_DIR"), "/imid.rs"));
+    pinned_as_compiled("imid", "imid.yaml", COMPILED_IMID);
+}
+
 #[cfg(feature = "mobileid")]
 #[test]
 fn mobileid_module_is_pinned_as_compiled() {

@@ -59,6 +59,10 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// The provider only takes signed request objects, and no configured key can sign
+    /// with one of its algorithms.
+    #[error("the provider takes request objects signed with {0} only, and no configured key can sign them (ClientBuilder::keys)")]
+    RequestObjectKey(String),
     /// A backchannel operation on a provider of another family, or the reverse.
     #[error("{0}")]
     WrongFamily(&'static str),
@@ -78,6 +82,7 @@ impl crate::ErrorMetadata for ConfigError {
             Self::RequestObjectUnsupported => "request_object_unsupported",
             Self::MissingAudience => "missing_audience",
             Self::NotificationUrl { .. } => "notification_url_refused",
+            Self::RequestObjectKey(_) => "request_object_key_missing",
             Self::WrongFamily(_) => "wrong_family",
         }
     }
@@ -103,6 +108,9 @@ impl crate::ErrorMetadata for ConfigError {
             Self::MissingAudience => "set the audience the provider issued with the credentials",
             Self::NotificationUrl { .. } => {
                 "register and configure a notification URL the provider accepts"
+            }
+            Self::RequestObjectKey(_) => {
+                "configure the private key whose public half is registered with the provider"
             }
             Self::WrongFamily(_) => "use the operation of the provider's family",
         })

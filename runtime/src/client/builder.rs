@@ -214,6 +214,19 @@ impl<P: Provider> ClientBuilder<P> {
         if let Some(backchannel) = &profile.backchannel {
             super::backchannel::check_notification_url(&http, backchannel, &redirect_uri)?;
         }
+        if let (Some(request_object), Some(_)) = (&profile.request_object, &profile.backchannel) {
+            // A backchannel request is always a signed request object.
+            let signs = self.keys.signing_key().is_some_and(|key| {
+                request_object
+                    .signing
+                    .iter()
+                    .any(|alg| key.retargeted(*alg).is_some())
+            });
+            if !signs {
+                let algs: Vec<&str> = request_object.signing.iter().map(|a| a.as_str()).collect();
+                return Err(ConfigError::RequestObjectKey(algs.join(" or ")));
+            }
+        }
         if let Some(request_object) = &profile.request_object {
             if request_object.audience == crate::profile::RequestObjectAudience::Assigned
                 && self.audience.as_deref().is_none_or(str::is_empty)
