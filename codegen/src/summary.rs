@@ -38,6 +38,34 @@ pub fn summary(validated: &ValidatedSpec) -> String {
         (false, true) => "state, PKCE S256",
         (false, false) => "state",
     };
+    if let Some(backchannel) = &spec.backchannel {
+        let grace = backchannel.grace.map(|g| g.seconds).unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "    Client::initiate(BackchannelRequest) -> PendingIdentification (signed request POSTed; nonce, {}, correlation id stored in the FlowStore)",
+            backchannel.notification.auth.bearer
+        );
+        let _ = writeln!(
+            out,
+            "    Client::handle_notification(method, headers, body) -> outcome + response (bearer checked in constant time, code exchanged, ID token validated, userinfo fetched)"
+        );
+        let _ = writeln!(
+            out,
+            "    PendingIdentification::outcome() -> Identification (Login + UserInfo), or a timeout after {} s",
+            backchannel.timeout.seconds + grace
+        );
+        if !backchannel.params.is_empty() {
+            let _ = writeln!(out, "  backchannel parameters:");
+            for (wire, param) in &backchannel.params {
+                let note = match (&param.default, param.required) {
+                    (_, true) => "required".to_owned(),
+                    (Some(default), false) => format!("default {default:?}"),
+                    (None, false) => "optional".to_owned(),
+                };
+                let _ = writeln!(out, "    {wire:<28} {note}");
+            }
+        }
+    }
     let start = format!(
         "Client::start(AuthorizationRequest) -> authorization URL ({stored} stored in the FlowStore)"
     );
@@ -51,8 +79,10 @@ pub fn summary(validated: &ValidatedSpec) -> String {
         ("Client::refresh(&Login) -> Login (new tokens; a new ID token must keep iss, aud and sub)", openid),
         ("Client::refresh(&Login) -> Login (new tokens)", !openid),
     ];
+    // A backchannel provider has no front channel: its operations are above.
+    let front_channel = spec.backchannel.is_none();
     for (op, offered) in ops {
-        if *offered {
+        if *offered && front_channel {
             let _ = writeln!(out, "    {op}");
         }
     }
