@@ -17,6 +17,11 @@ struct EveryCode {
 
 impl ProviderVisitor for EveryCode {
     fn visit<P: Provider>(&mut self, spec_yaml: &'static str) {
+        // A backchannel provider has no redirect to sign in through: tests/imid
+        // reaches its codes through its own flow.
+        if P::PROFILE.backchannel.is_some() {
+            return;
+        }
         let reached = self.runtime.block_on(every_code::<P>(spec_yaml));
         self.reached.extend(reached);
     }
@@ -139,6 +144,9 @@ async fn provoke<P: Provider>(
         ErrorEndpoint::Revocation => {
             let login = completed.expect("the login succeeds");
             client.revoke(login.access_token()).await.expect_err(code)
+        }
+        ErrorEndpoint::Notification => {
+            unreachable!("only backchannel providers have notifications")
         }
     }
 }

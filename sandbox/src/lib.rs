@@ -12,6 +12,13 @@
 //! once the person has signed in. It is as strict as the provider's document about what
 //! a client sends, so that a client bug shows up here rather than in production.
 //!
+//! Backchannel providers (imID) have no front channel: the relying party posts a
+//! signed request naming the user, the user answers on their phone (a scripted user
+//! by itself, anyone else on the sandbox's phone page, `/sandbox/phone`), and the
+//! sandbox calls the relying party back at its notification URI. Every notification
+//! is recorded ([`Sandbox::notifications`]) and can be sent again
+//! ([`Sandbox::replay_notification`]).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let spec = idspec_codegen::load_file("specs/mobileid.yaml")?;
@@ -21,6 +28,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod backchannel;
 mod claims;
 mod client_auth;
 mod errors;
@@ -41,6 +49,7 @@ use std::sync::Arc;
 use idspec_codegen::ValidatedSpec;
 use url::Url;
 
+pub use backchannel::NotificationRecord;
 pub use state::{SandboxClient, UserinfoResponse};
 
 /// How a sandbox is set up.
@@ -189,10 +198,34 @@ impl Sandbox {
     pub fn current_kid(&self) -> String {
         self.state.keys.current_kid()
     }
+
+    /// Every notification sent to a relying party so far (backchannel providers),
+    /// replays included, oldest first.
+    pub fn notifications(&self) -> Vec<NotificationRecord> {
+        self.state.store().notifications.clone()
+    }
+
+    /// The first notification about `auth_req_id`, waiting for it up to `timeout`;
+    /// `None` if none came (a user who never answers).
+    pub async fn wait_for_notification(
+        &self,
+        auth_req_id: &str,
+        timeout: std::time::Duration,
+    ) -> Option<NotificationRecord> {
+        backchannel::wait_for(&self.state, auth_req_id, timeout).await
+    }
+
+    /// Sends the notification about `auth_req_id` again, exactly as it was sent (the
+    /// same body, the same bearer), as a network retry or an attacker would; the
+    /// status the relying party answered, or why the call failed.
+    pub async fn replay_notification(&self, auth_req_id: &str) -> Result<u16, String> {
+        backchannel::replay(&self.state, auth_req_id).await
+    }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        self.state.closed.send_replace(true);
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -240,7 +240,7 @@ pub(crate) fn validate(
     })
 }
 
-fn scope_known(spec: &Spec, scope: &str) -> bool {
+pub(crate) fn scope_known(spec: &Spec, scope: &str) -> bool {
     spec.scopes.keys().any(|wire| match wire.find('{') {
         Some(open) => scope.starts_with(&wire[..open]) && scope.len() > open,
         None => wire == scope,
@@ -250,6 +250,16 @@ fn scope_known(spec: &Spec, scope: &str) -> bool {
 enum Problem {
     Multiple,
     Invalid,
+}
+
+/// Whether a parameter value has its declared type and encoding.
+pub(crate) fn value_conforms(
+    spec: &Spec,
+    value: &str,
+    ty: &TypeSpec,
+    encoding: ParamEncoding,
+) -> bool {
+    check_value(spec, value, ty, encoding).is_ok()
 }
 
 /// A parameter value against its declared type and encoding.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use idspec_codegen::model::{ErrorEndpoint, RequestObjectSpec};
+use idspec_codegen::model::{ErrorEndpoint, RequestObjectAudience, RequestObjectSpec};
 use serde_json::{Map, Value};
 
 use crate::errors::SandboxError;
@@ -16,7 +16,7 @@ use crate::state::{now, SandboxClient, State};
 const JWT_CLAIMS: [&str; 6] = ["iss", "aud", "exp", "iat", "nbf", "jti"];
 
 /// How far a client's clock may run ahead of the sandbox's for `nbf` and `iat`.
-const CLOCK_SKEW_SECS: u64 = 60;
+pub(crate) const CLOCK_SKEW_SECS: u64 = 60;
 
 /// The parameters a request object carries, after checking that `client` signed it
 /// for this sandbox; a refusal is redirected where it can be trusted to go.
@@ -138,7 +138,7 @@ impl Target {
 }
 
 /// Decrypts (when it is a JWE) and verifies the request object; its claims.
-fn open(
+pub(crate) fn open(
     state: &State,
     client: &SandboxClient,
     profile: &RequestObjectSpec,
@@ -179,8 +179,9 @@ fn check(
             client.client_id
         ));
     }
-    if !crate::jws::audiences(claims).contains(&state.issuer.as_str()) {
-        return Err(format!("its aud must be the issuer `{}`", state.issuer));
+    let (audience, whose) = audience(state, client, profile);
+    if !crate::jws::audiences(claims).contains(&audience) {
+        return Err(format!("its aud must be {whose} `{audience}`"));
     }
     match claims.get("exp").and_then(Value::as_u64) {
         None => return Err("it has no exp".to_owned()),
@@ -211,6 +212,21 @@ fn check(
     Ok(())
 }
 
+/// The `aud` a request object of `client` must carry, and what it is, for messages.
+pub(crate) fn audience<'a>(
+    state: &'a State,
+    client: &'a SandboxClient,
+    profile: &RequestObjectSpec,
+) -> (&'a str, &'static str) {
+    match profile.audience {
+        RequestObjectAudience::Issuer => (state.issuer.as_str(), "the issuer"),
+        RequestObjectAudience::Assigned => (
+            client.audience.as_str(),
+            "the audience assigned to the client",
+        ),
+    }
+}
+
 /// The authorization parameters among the claims, as the query would carry them.
 fn members(claims: &Map<String, Value>) -> Result<HashMap<String, String>, String> {
     let mut params = HashMap::new();
@@ -228,7 +244,7 @@ fn members(claims: &Map<String, Value>) -> Result<HashMap<String, String>, Strin
 
 /// A member as a query parameter: strings as they are, anything else as JSON
 /// (`claims` is an object in a request object and JSON text in a query).
-fn text_of(value: &Value) -> String {
+pub(crate) fn text_of(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),

@@ -2,7 +2,7 @@
 //! requests, codes and tokens. One process, in memory: it is a test double.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use idspec_codegen::model::{ClientAuthMethod, Spec};
@@ -10,6 +10,9 @@ use josekit::jwk::Jwk;
 
 use crate::keys::KeyRing;
 use crate::StartError;
+
+/// How long the sandbox waits for a relying party to answer a notification.
+const NOTIFICATION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the sandbox answers at userinfo for a client.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,6 +53,10 @@ pub struct SandboxClient {
     pub userinfo: UserinfoResponse,
     /// Whether refresh tokens are issued to it.
     pub refresh_tokens: bool,
+    /// The `aud` its request objects must carry where the provider assigns each
+    /// client an audience (`request_object.audience: assigned`, imID); elsewhere the
+    /// issuer is the audience and this is unused.
+    pub audience: String,
 }
 
 impl Default for SandboxClient {
@@ -62,6 +69,7 @@ impl Default for SandboxClient {
             jwks: Vec::new(),
             userinfo: UserinfoResponse::SpecDefault,
             refresh_tokens: true,
+            audience: "sandbox-audience".to_owned(),
         }
     }
 }
@@ -93,6 +101,9 @@ pub(crate) struct Grant {
     pub claims_request: Option<String>,
     /// The documented error an endpoint answers for this grant's tokens (`error:token:…`).
     pub failure: Option<crate::trigger::Failure>,
+    /// Values the userinfo request must repeat, by parameter (imID's `correlation_id`):
+    /// the provider ties the userinfo call to the transaction the tokens came from.
+    pub userinfo_params: HashMap<String, String>,
 }
 
 impl Grant {
@@ -130,6 +141,13 @@ pub(crate) struct Store {
     pub refresh_tokens: HashMap<String, Grant>,
     /// Client assertion ids seen, so that an assertion cannot be replayed.
     pub seen_jti: std::collections::HashSet<String>,
+    /// Backchannel authentications, by request id (`auth_req_id`).
+    pub transactions: HashMap<String, crate::backchannel::Transaction>,
+    /// Backchannel requests per scripted login, for the users whose error comes in a
+    /// burst (`times`).
+    pub attempts: HashMap<String, u32>,
+    /// Every notification sent, replays included, oldest first.
+    pub notifications: Vec<crate::backchannel::NotificationRecord>,
 }
 
 pub(crate) struct State {
@@ -138,6 +156,13 @@ pub(crate) struct State {
     pub clients: Vec<SandboxClient>,
     pub keys: KeyRing,
     pub store: Mutex<Store>,
+    /// Calls the relying party back (backchannel notifications); built on first use,
+    /// since only backchannel providers need it.
+    http: OnceLock<reqwest::Client>,
+    /// Set when the sandbox stops, so that no scripted answer is sent after it.
+    pub closed: tokio::sync::watch::Sender<bool>,
+    /// Woken whenever a notification is recorded.
+    pub delivered: tokio::sync::Notify,
 }
 
 impl State {
@@ -147,11 +172,19 @@ impl State {
         clients: Vec<SandboxClient>,
     ) -> Result<Self, StartError> {
         use idspec_codegen::model::Family;
-        if !matches!(spec.family, Family::Oidc | Family::Oauth2) {
-            return Err(StartError::Unsupported(format!(
-                "family {:?} is served once its first provider arrives",
-                spec.family
-            )));
+        match spec.family {
+            Family::Oidc | Family::Oauth2 => {}
+            Family::Backchannel if spec.backchannel.is_some() => {}
+            Family::Backchannel => {
+                return Err(StartError::Unsupported(
+                    "family backchannel without a `backchannel` section".to_owned(),
+                ))
+            }
+            other => {
+                return Err(StartError::Unsupported(format!(
+                    "family {other:?} is served once its first provider arrives"
+                )))
+            }
         }
         let keys = KeyRing::new(&spec).map_err(|e| StartError::Unsupported(e.to_string()))?;
         Ok(Self {
@@ -160,6 +193,23 @@ impl State {
             clients,
             keys,
             store: Mutex::new(Store::default()),
+            http: OnceLock::new(),
+            closed: tokio::sync::watch::channel(false).0,
+            delivered: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// The HTTP client that calls relying parties: no redirects followed (a
+    /// provider posts to the registered URI only), no proxy (the relying party of a
+    /// test listens on loopback), and a bounded wait.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .timeout(NOTIFICATION_TIMEOUT)
+                .build()
+                .unwrap_or_default()
         })
     }
 

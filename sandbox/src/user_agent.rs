@@ -1,6 +1,7 @@
 //! A scripted person: opens the authorization URL, and on the sandbox's login page
-//! approves (or cancels) as a given user, the way a browser would. For tests and the
-//! demo; people use the page itself.
+//! approves (or cancels) as a given user, the way a browser would; or, for a
+//! backchannel provider, answers on the sandbox's simulated phone. For tests and the
+//! demo; people use the pages themselves.
 
 use idspec_codegen::model::{ParMode, Spec, Via};
 use idspec_runtime::AuthorizationParams;
@@ -97,6 +98,58 @@ pub async fn sign_in(
             )))
         }
     }
+}
+
+/// On the sandbox's simulated phone (backchannel providers), answers the oldest
+/// request waiting for `login`: enters `pin` and approves, or cancels. `base_url` is
+/// the sandbox's ([`crate::Sandbox::base_url`]).
+pub async fn answer_on_phone(
+    base_url: &Url,
+    login: &str,
+    pin: &str,
+    decision: Decision,
+) -> Result<(), UserAgentError> {
+    let fail = |what: String| UserAgentError(what);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| fail(format!("cannot build the user agent: {e}")))?;
+    let mut phone = base_url
+        .join("sandbox/phone")
+        .map_err(|e| fail(format!("bad base URL: {e}")))?;
+    phone.query_pairs_mut().append_pair("login", login);
+    let html = http
+        .get(phone.clone())
+        .send()
+        .await
+        .map_err(|e| fail(format!("GET the phone page: {e}")))?
+        .text()
+        .await
+        .map_err(|e| fail(format!("reading the phone page: {e}")))?;
+    let action = attribute_after(&html, "class=\"answer\"", "action")
+        .ok_or_else(|| fail(format!("no request is waiting on the phone of {login}")))?;
+    let action = phone
+        .join(&action)
+        .map_err(|e| fail(format!("bad form action {action}: {e}")))?;
+    let decision = match decision {
+        Decision::Approve => "approve",
+        Decision::Cancel => "cancel",
+    };
+    let answer = http
+        .post(action)
+        .form(&[("pin", pin), ("decision", decision)])
+        .send()
+        .await
+        .map_err(|e| fail(format!("POST the phone's answer: {e}")))?;
+    if answer.status() == reqwest::StatusCode::SEE_OTHER {
+        return Ok(());
+    }
+    let status = answer.status();
+    let body = answer.text().await.unwrap_or_default();
+    Err(fail(format!(
+        "the phone answered {status}: {}",
+        text_of(&body)
+    )))
 }
 
 /// The value of `attribute` in the tag that contains `marker`.

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use idspec::runtime::jose::RelyingPartyKeys;
 use idspec::runtime::{
-    BackchannelParams, Client, Error, ErrorMetadata, HttpClient, NotificationOutcome,
-    ProviderErrorCode, Provider,
+    BackchannelParams, Client, Error, ErrorMetadata, FlowStore, HttpClient, MemoryFlowStore,
+    NotificationOutcome, Provider, ProviderErrorCode,
 };
 use idspec_codegen::model::{Outcome, SandboxUser, Spec};
 use idspec_codegen::ValidatedSpec;
@@ -27,8 +27,11 @@ type Seen = Arc<Mutex<Vec<String>>>;
 
 pub(super) async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) {
     let spec_model = spec.spec();
-    let Some((keys, jwk)) = ok(steps, "relying party key (RSA 4096, kid demo-rp-2026)", rp_key())
-    else {
+    let Some((keys, jwk)) = ok(
+        steps,
+        "relying party key (RSA 4096, kid demo-rp-2026)",
+        rp_key(),
+    ) else {
         return;
     };
     // The notification endpoint first: its URL is the client's redirect URI.
@@ -67,9 +70,20 @@ pub(super) async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) 
         }
     };
     println!("sandbox {}", sandbox.issuer());
-    let built = build_client::<P>(&sandbox, &registered, keys.clone(), &notification_url, None);
-    let Some(client) = ok(steps, "client (discovery, https:443 rule waived for loopback)", built)
-    else {
+    let store: Arc<dyn FlowStore> = Arc::new(MemoryFlowStore::new());
+    let built = build_client::<P>(
+        &store,
+        &sandbox,
+        &registered,
+        keys.clone(),
+        &notification_url,
+        None,
+    );
+    let Some(client) = ok(
+        steps,
+        "client (discovery, https:443 rule waived for loopback)",
+        built,
+    ) else {
         return;
     };
     let seen: Seen = Arc::default();
@@ -89,9 +103,15 @@ pub(super) async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) 
         approved_request = ok_typed(steps, &step, outcome);
     }
     for user in users.iter().filter(|u| u.outcome != Outcome::Approve) {
-        let step = format!("{} ({}): {}", user.name, user.login, user.outcome_text(false));
+        let step = format!(
+            "{} ({}): {}",
+            user.name,
+            user.login,
+            user.outcome_text(false)
+        );
         let client = if user.outcome == Outcome::NoAnswer {
             let wait_client = build_client::<P>(
+                &store,
                 &sandbox,
                 &registered,
                 keys.clone(),
@@ -133,7 +153,18 @@ pub(super) async fn drive<P: Provider>(spec: &ValidatedSpec, steps: &mut Steps) 
     };
     steps.report("a forged notification (unknown bearer token)", outcome);
     if let Some(user) = approving {
-        let outcome = late::<P>(&sandbox, &registered, keys, &notification_url, spec_model, user, &seen).await;
+        let wait = client_wait(user.delay.map(|d| d.seconds).unwrap_or(1));
+        let outcome = match build_client::<P>(
+            &store,
+            &sandbox,
+            &registered,
+            keys,
+            &notification_url,
+            Some(wait),
+        ) {
+            Ok((client, _)) => late::<P>(&client, &sandbox, spec_model, user, &seen).await,
+            Err(error) => Err(error),
+        };
         steps.report("a notification after the wait is over", outcome);
     }
 }
@@ -144,14 +175,19 @@ fn rp_key() -> Result<((RelyingPartyKeys, josekit::jwk::Jwk), String), String> {
     private.set_key_id("demo-rp-2026");
     let json = serde_json::to_string(private.as_ref()).map_err(|e| e.to_string())?;
     let keys = RelyingPartyKeys::from_jwk_json(&json).map_err(|e| e.to_string())?;
-    let public = private.to_public_key().map_err(|e| e.to_string())?;
+    // josekit's public half does not keep the kid; imID registers it with the key.
+    let mut public = private.to_public_key().map_err(|e| e.to_string())?;
+    public.set_key_id("demo-rp-2026");
     Ok((
         (keys, public),
         "no alg in the JWK, as pem-to-jwk makes it; the request object is signed RS512".to_owned(),
     ))
 }
 
+/// `store` is shared by every client of the demo: the notification endpoint is
+/// served by the first, and must find the flows the others start.
 fn build_client<P: Provider>(
+    store: &Arc<dyn FlowStore>,
     sandbox: &Sandbox,
     registered: &SandboxClient,
     keys: RelyingPartyKeys,
@@ -164,6 +200,7 @@ fn build_client<P: Provider>(
         .map_err(|e| e.to_string())?;
     let mut builder = Client::<P>::builder(sandbox.endpoints())
         .http_client(http)
+        .flow_store(Arc::clone(store))
         .client_id(registered.client_id.clone())
         .client_secret(SECRET)
         .audience(registered.audience.clone())
@@ -285,7 +322,11 @@ async fn scripted<P: Provider>(
                 }
             }
             (Outcome::Error(_), Ok(correlation_id)) if times > 0 && attempt == times => {
-                let _ = writeln!(detail, "attempt {}: identified ({correlation_id})", attempt + 1);
+                let _ = writeln!(
+                    detail,
+                    "attempt {}: identified ({correlation_id})",
+                    attempt + 1
+                );
                 return Ok(detail);
             }
             (Outcome::NoAnswer, Err(error)) if error.code() == "backchannel_timeout" => {
@@ -332,20 +373,22 @@ async fn forge(url: &str) -> Result<u16, String> {
     Ok(response.status().as_u16())
 }
 
-/// A client that gives up before the approving user answers: the flow times out,
-/// and the notification that follows is refused.
+/// How long the late client waits: half the time the user takes to answer.
+fn client_wait(answer_seconds: u64) -> Duration {
+    Duration::from_millis(answer_seconds * 1000 / 2)
+}
+
+/// With a client that gives up before the approving user answers: the flow times
+/// out, and the notification that follows is refused.
 async fn late<P: Provider>(
+    client: &Client<P>,
     sandbox: &Sandbox,
-    registered: &SandboxClient,
-    keys: RelyingPartyKeys,
-    notification_url: &str,
     spec: &Spec,
     user: &SandboxUser,
     seen: &Seen,
 ) -> Result<String, String> {
     let answer = user.delay.map(|d| d.seconds).unwrap_or(1);
-    let wait = Duration::from_millis(answer * 1000 / 2);
-    let (client, _) = build_client::<P>(sandbox, registered, keys, notification_url, Some(wait))?;
+    let wait = client_wait(answer);
     let pending = client
         .initiate(request(spec, &user.login))
         .await

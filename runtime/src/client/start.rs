@@ -152,7 +152,7 @@ impl<P: Provider> Client<P> {
     pub(super) fn request_object_audience(
         &self,
         profile: &crate::profile::RequestObjectProfile,
-    ) -> Result<String, P> {
+    ) -> std::result::Result<String, crate::config::ConfigError> {
         Ok(match profile.audience {
             crate::profile::RequestObjectAudience::Issuer => self
                 .inner

@@ -240,6 +240,7 @@ pub(crate) async fn interaction(
         login,
         auth_time: now(),
         failure,
+        userinfo_params: Default::default(),
     };
     state.store().codes.insert(
         code.clone(),

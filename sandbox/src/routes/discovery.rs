@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::State as Axum;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idspec_codegen::model::{JweSpec, ParMode};
+use idspec_codegen::model::{BackchannelSpec, JweSpec, NotificationDelivery, ParMode};
 use serde_json::{json, Value};
 
 use super::Paths;
@@ -86,12 +86,48 @@ pub(crate) async fn discovery(Axum(state): Axum<Arc<State>>) -> Response {
             request_object.encryption.as_ref(),
         );
     }
+    if let Some(backchannel) = &spec.backchannel {
+        backchannel_members(&mut document, spec, backchannel, &url(&paths.backchannel));
+    }
     if spec.par != ParMode::None {
         document["pushed_authorization_request_endpoint"] = Value::String(url(&paths.par));
         document["require_pushed_authorization_requests"] =
             Value::Bool(spec.par == ParMode::Required);
     }
     Json(document).into_response()
+}
+
+/// A backchannel provider answers no redirect: its response type is its own
+/// (`mc_si_async_code`), and the redirect's members (response modes, `iss` on the
+/// response, PKCE) do not apply.
+fn backchannel_members(
+    document: &mut Value,
+    spec: &idspec_codegen::model::Spec,
+    backchannel: &BackchannelSpec,
+    ciba_endpoint: &str,
+) {
+    document["response_types_supported"] = json!([backchannel.response_type]);
+    if let Some(members) = document.as_object_mut() {
+        for name in [
+            "response_modes_supported",
+            "authorization_response_iss_parameter_supported",
+            "code_challenge_methods_supported",
+        ] {
+            members.remove(name);
+        }
+    }
+    if backchannel.notification.delivery == NotificationDelivery::Ping {
+        document["grant_types_supported"] =
+            json!([crate::backchannel::CIBA_GRANT, "refresh_token"]);
+        document["backchannel_token_delivery_modes_supported"] = json!(["ping"]);
+    }
+    if backchannel.endpoint == "backchannel_authentication" {
+        document["backchannel_authentication_endpoint"] = Value::String(ciba_endpoint.to_owned());
+        if let Some(request_object) = &spec.request_object {
+            document["backchannel_authentication_request_signing_alg_values_supported"] =
+                json!(request_object.signing);
+        }
+    }
 }
 
 /// `<what>_encryption_alg_values_supported` and `..._enc_values_supported`.

@@ -2,8 +2,10 @@
 //! spec's first environment) so that URLs look like the real thing.
 
 mod authorize;
+mod backchannel;
 mod discovery;
 mod par;
+mod phone;
 mod revocation;
 mod token;
 mod userinfo;
@@ -25,6 +27,9 @@ pub(crate) struct Paths {
     pub par: String,
     pub revocation: String,
     pub jwks: String,
+    /// CIBA's backchannel authentication endpoint, for a spec whose requests go
+    /// there rather than to the authorization endpoint (imID's go to the latter).
+    pub backchannel: String,
 }
 
 impl Paths {
@@ -46,6 +51,10 @@ impl Paths {
             par: path(endpoints.and_then(|e| e.par.as_ref()), "/par"),
             revocation: path(endpoints.and_then(|e| e.revocation.as_ref()), "/revoke"),
             jwks: path(endpoints.and_then(|e| e.jwks.as_ref()), "/jwks"),
+            backchannel: path(
+                endpoints.and_then(|e| e.backchannel_authentication.as_ref()),
+                "/bc-authorize",
+            ),
         };
         // Endpoints on different hosts may share a path; the sandbox has one host.
         let mut seen = std::collections::HashSet::new();
@@ -56,6 +65,7 @@ impl Paths {
             (&mut paths.par, "/par"),
             (&mut paths.revocation, "/revoke"),
             (&mut paths.jwks, "/jwks"),
+            (&mut paths.backchannel, "/bc-authorize"),
         ] {
             if !seen.insert(path.clone()) {
                 *path = fallback.to_owned();
@@ -64,22 +74,46 @@ impl Paths {
         }
         paths
     }
+
+    /// Where a backchannel spec's authentication requests are posted.
+    pub(crate) fn backchannel_request(&self, spec: &idspec_codegen::model::Spec) -> &str {
+        match &spec.backchannel {
+            Some(b) if b.endpoint == "backchannel_authentication" => &self.backchannel,
+            _ => &self.authorization,
+        }
+    }
 }
 
 pub(crate) const DISCOVERY: &str = "/.well-known/openid-configuration";
 pub(crate) const INTERACTION: &str = "/sandbox/interaction/{id}";
 pub(crate) const ROTATE_KEYS: &str = "/sandbox/rotate-keys";
+/// The simulated phone of a backchannel provider.
+pub(crate) const PHONE: &str = "/sandbox/phone";
 
 pub(crate) fn router(state: Arc<State>) -> Router {
     let paths = Paths::of(&state.spec);
-    Router::new()
+    let router = Router::new();
+    // A backchannel provider has no front channel: its requests are posted by the
+    // relying party's server, and the person answers on the phone.
+    let router = if state.spec.backchannel.is_some() {
+        router
+            .route(
+                paths.backchannel_request(&state.spec),
+                post(backchannel::authenticate),
+            )
+            .route(PHONE, get(phone::phone))
+            .route(&format!("{PHONE}/{{id}}"), post(phone::answer))
+    } else {
+        router
+            .route(
+                &paths.authorization,
+                get(authorize::authorize_get).post(authorize::authorize_post),
+            )
+            .route(INTERACTION, post(authorize::interaction))
+    };
+    router
         .route(DISCOVERY, get(discovery::discovery))
         .route(&paths.jwks, get(discovery::jwks))
-        .route(
-            &paths.authorization,
-            get(authorize::authorize_get).post(authorize::authorize_post),
-        )
-        .route(INTERACTION, post(authorize::interaction))
         .route(&paths.par, post(par::par))
         .route(&paths.token, post(token::token))
         .route(

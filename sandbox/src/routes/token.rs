@@ -35,6 +35,10 @@ pub(crate) async fn token(
         match form.get("grant_type").map(String::as_str) {
             Some("authorization_code") => exchange_code(&state, client, &form),
             Some("refresh_token") => refresh(&state, client, &form),
+            Some(crate::backchannel::CIBA_GRANT) if spec.backchannel.is_some() => {
+                crate::backchannel::redeem(&state, &client.client_id, &form)
+                    .and_then(|grant| issue(&state, client, &grant))
+            }
             Some(other) => Err(SandboxError::oauth(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",

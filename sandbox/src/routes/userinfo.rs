@@ -2,6 +2,7 @@
 //! JWT, or a signed JWT encrypted to the client; the access token only where the
 //! spec says the provider takes it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,7 +25,13 @@ pub(crate) async fn userinfo_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = map(&pairs(&query.unwrap_or_default()));
-    respond(&state, &headers, query.get("access_token").cloned(), None)
+    respond(
+        &state,
+        &headers,
+        query.get("access_token").cloned(),
+        None,
+        &query,
+    )
 }
 
 pub(crate) async fn userinfo_post(
@@ -33,7 +40,13 @@ pub(crate) async fn userinfo_post(
     RawForm(form): RawForm,
 ) -> Response {
     let form = map(&pairs(&String::from_utf8_lossy(&form)));
-    respond(&state, &headers, None, form.get("access_token").cloned())
+    respond(
+        &state,
+        &headers,
+        None,
+        form.get("access_token").cloned(),
+        &form,
+    )
 }
 
 /// `error:userinfo:<code>`: the documented code as a resource server answers it
@@ -58,6 +71,7 @@ fn respond(
     headers: &HeaderMap,
     query_token: Option<String>,
     body_token: Option<String>,
+    params: &HashMap<String, String>,
 ) -> Response {
     let spec = &state.spec;
     let Some(profile) = &spec.userinfo else {
@@ -96,6 +110,15 @@ fn respond(
     };
     if let Some(code) = grant.failure_at(ErrorEndpoint::Userinfo) {
         return failure(spec, code);
+    }
+    if let Err(problem) = check_params(profile, &grant.userinfo_params, params) {
+        return SandboxError::documented_or_oauth(
+            spec,
+            ErrorEndpoint::Userinfo,
+            "invalid_request",
+            problem,
+        )
+        .into_body(spec);
     }
     let mut claims =
         crate::claims::released(spec, &grant.login, &grant.scopes, ClaimTarget::Userinfo);
@@ -156,6 +179,26 @@ fn respond(
         signed
     };
     ([(header::CONTENT_TYPE, "application/jwt")], body).into_response()
+}
+
+/// The spec's userinfo parameters (imID's `correlation_id`): each one sent, and
+/// equal to the transaction's value where the grant has one.
+fn check_params(
+    profile: &idspec_codegen::model::UserinfoSpec,
+    bound: &HashMap<String, String>,
+    params: &HashMap<String, String>,
+) -> Result<(), String> {
+    for name in profile.params.keys() {
+        let Some(value) = params.get(name).filter(|v| !v.is_empty()) else {
+            return Err(format!("`{name}` is missing"));
+        };
+        if bound.get(name).is_some_and(|expected| expected != value) {
+            return Err(format!(
+                "`{name}` is not the one of the transaction the access token was issued for"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The signed response encrypted to the client as ID tokens are; where the spec names

@@ -76,7 +76,11 @@ impl<P: Provider> PendingIdentification<P> {
     pub async fn outcome(mut self) -> Result<super::Identification<P>, P> {
         let deadline = self.started + self.wait;
         tokio::select! {
-            delivered = &mut self.receiver => return unpack::<P>(delivered),
+            // A dropped sender means the flow was handled in another process.
+            delivered = &mut self.receiver => return match delivered {
+                Ok(delivered) => delivered,
+                Err(_) => Err(BackchannelError::HandledElsewhere.into()),
+            },
             () = tokio::time::sleep_until(deadline) => {}
         }
         let store = &self.client.inner.store;
@@ -90,17 +94,11 @@ impl<P: Provider> PendingIdentification<P> {
         }
         // A notification took the flow just now: its completion is under way.
         match tokio::time::timeout(SETTLING, &mut self.receiver).await {
-            Ok(delivered) => unpack::<P>(delivered),
+            Ok(Ok(delivered)) => delivered,
+            Ok(Err(_)) => Err(BackchannelError::HandledElsewhere.into()),
             Err(_) => Err(BackchannelError::HandledElsewhere.into()),
         }
     }
-}
-
-fn unpack<P: Provider>(
-    delivered: std::result::Result<Delivered<P>, tokio::sync::oneshot::error::RecvError>,
-) -> Result<super::Identification<P>, P> {
-    // The sender is only dropped unsent when the flow was handled in another process.
-    delivered.unwrap_or_else(|_| Err(BackchannelError::HandledElsewhere.into()))
 }
 
 #[derive(Deserialize)]
@@ -243,7 +241,9 @@ impl<P: Provider> Client<P> {
         // Registered before the flow is stored, so that no notification can find the
         // flow without finding its waiter.
         let (receiver, alive) = self.inner.waiters.register::<P>(key.clone());
-        self.inner.store.put(&key, flow, wait).await?;
+        // Kept a little past the wait, so that the waiter ends the flow (a typed timeout
+        // and a "settled" marker for a late notification), not the store's expiry.
+        self.inner.store.put(&key, flow, wait + SETTLING).await?;
         tracing::debug!(
             expires_in = ?accepted.expires_in,
             "backchannel authentication accepted; waiting for the notification"

@@ -228,15 +228,15 @@ impl Waiters {
         &self,
         key: &str,
         result: Delivered<P>,
-    ) -> Result<(), Delivered<P>> {
+    ) -> Option<Delivered<P>> {
         let waiter = self.lock().remove(key);
         match waiter.and_then(|w| {
             w.sender
                 .downcast::<tokio::sync::oneshot::Sender<Delivered<P>>>()
                 .ok()
         }) {
-            Some(sender) => sender.send(result),
-            None => Err(result),
+            Some(sender) => sender.send(result).err(),
+            None => Some(result),
         }
     }
 

@@ -350,8 +350,8 @@ impl<P: Provider> Client<P> {
 
         let result = self.complete_notified(request.body, flow).await;
         let outcome = match self.inner.waiters.deliver::<P>(&key, result) {
-            Ok(()) => NotificationOutcome::HandedToWaiter { correlation_id },
-            Err(result) => into_outcome(result, correlation_id),
+            None => NotificationOutcome::HandedToWaiter { correlation_id },
+            Some(result) => into_outcome(result, correlation_id),
         };
         match &outcome {
             NotificationOutcome::Failed { error, .. } => {
