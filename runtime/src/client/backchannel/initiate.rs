@@ -92,7 +92,17 @@ impl<P: Provider> PendingIdentification<P> {
             super::notification::settle(store.as_ref(), &self.settled_key, flow, "expired").await;
             return Err(BackchannelError::TimedOut { after: self.wait }.into());
         }
-        // A notification took the flow just now: its completion is under way.
+        // A late notification took the flow and marked it expired (it may have
+        // arrived before this waiter woke up, or on another instance).
+        if let Some(settled) = store.take(&self.settled_key).await? {
+            let how = settled.correlation.get(member::SETTLED).cloned();
+            let how = how.as_deref().unwrap_or("completed");
+            super::notification::settle(store.as_ref(), &self.settled_key, settled, how).await;
+            if how == "expired" {
+                return Err(BackchannelError::TimedOut { after: self.wait }.into());
+            }
+        }
+        // A notification took the flow in time: its completion is under way.
         match tokio::time::timeout(SETTLING, &mut self.receiver).await {
             Ok(Ok(delivered)) => delivered,
             Ok(Err(_)) => Err(BackchannelError::HandledElsewhere.into()),
