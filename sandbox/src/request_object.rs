@@ -16,7 +16,7 @@ use crate::state::{now, SandboxClient, State};
 const JWT_CLAIMS: [&str; 6] = ["iss", "aud", "exp", "iat", "nbf", "jti"];
 
 /// How far a client's clock may run ahead of the sandbox's for `nbf` and `iat`.
-pub(crate) const CLOCK_SKEW_SECS: u64 = 60;
+const CLOCK_SKEW_SECS: u64 = 60;
 
 /// The parameters a request object carries, after checking that `client` signed it
 /// for this sandbox; a refusal is redirected where it can be trusted to go.
@@ -172,8 +172,40 @@ fn check(
     profile: &RequestObjectSpec,
     claims: &Map<String, Value>,
 ) -> Result<(), String> {
+    check_jwt(state, client, profile, claims, IssuerClaim::Required)?;
+    if let Some(missing) = profile
+        .required_members
+        .iter()
+        .find(|name| !claims.contains_key(*name))
+    {
+        return Err(format!("it has no `{missing}`"));
+    }
+    Ok(())
+}
+
+/// Whether a request object must name its client in `iss`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IssuerClaim {
+    /// RFC 9101 10.2 for the authorization endpoint.
+    Required,
+    /// Checked when present (imID's example sets none explicitly).
+    IfPresent,
+}
+
+/// What every request object must be: from the client (`iss`), for this provider
+/// (`aud`), current (`exp`, `nbf`, `iat`), with the spec's fixed members.
+pub(crate) fn check_jwt(
+    state: &State,
+    client: &SandboxClient,
+    profile: &RequestObjectSpec,
+    claims: &Map<String, Value>,
+    issuer: IssuerClaim,
+) -> Result<(), String> {
     let now = now();
-    if claims.get("iss").and_then(Value::as_str) != Some(client.client_id.as_str()) {
+    let iss = claims.get("iss");
+    if (issuer == IssuerClaim::Required || iss.is_some())
+        && iss.and_then(Value::as_str) != Some(client.client_id.as_str())
+    {
         return Err(format!(
             "its iss must be the client id `{}`",
             client.client_id
@@ -201,13 +233,6 @@ fn check(
         if claims.get(name).map(text_of).as_ref() != Some(value) {
             return Err(format!("its `{name}` must be `{value}`"));
         }
-    }
-    if let Some(missing) = profile
-        .required_members
-        .iter()
-        .find(|name| !claims.contains_key(*name))
-    {
-        return Err(format!("it has no `{missing}`"));
     }
     Ok(())
 }

@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 use super::pairs;
 use crate::backchannel::{plan, schedule, Answer, Phase, Plan, Transaction};
 use crate::errors::{no_store, SandboxError};
-use crate::request_object::{text_of, CLOCK_SKEW_SECS};
-use crate::state::{handle, now, SandboxClient, State};
+use crate::request_object::text_of;
+use crate::state::{handle, SandboxClient, State};
 
 /// CIBA 7.1: the notification token is at most 1024 characters.
 const MAX_BEARER_LEN: usize = 1024;
@@ -389,38 +389,13 @@ fn check_claims(
                 .to_owned(),
         );
     }
-    let now = now();
-    if let Some(iss) = claims.get("iss") {
-        if iss.as_str() != Some(client.client_id.as_str()) {
-            return Err(format!(
-                "its iss must be the client id `{}`",
-                client.client_id
-            ));
-        }
-    }
-    let (audience, whose) = crate::request_object::audience(state, client, profile);
-    if !crate::jws::audiences(claims).contains(&audience) {
-        return Err(format!("its aud must be {whose} `{audience}`"));
-    }
-    match claims.get("exp").and_then(Value::as_u64) {
-        None => return Err("it has no exp".to_owned()),
-        Some(exp) if exp <= now => return Err("it has expired".to_owned()),
-        Some(_) => {}
-    }
-    for name in ["nbf", "iat"] {
-        if claims
-            .get(name)
-            .and_then(Value::as_u64)
-            .is_some_and(|at| at > now + CLOCK_SKEW_SECS)
-        {
-            return Err(format!("its {name} is in the future"));
-        }
-    }
-    for (name, value) in &profile.fixed {
-        if claims.get(name).map(text_of).as_ref() != Some(value) {
-            return Err(format!("its `{name}` must be `{value}`"));
-        }
-    }
+    crate::request_object::check_jwt(
+        state,
+        client,
+        profile,
+        claims,
+        crate::request_object::IssuerClaim::IfPresent,
+    )?;
     for name in &profile.required_members {
         let present = match claims.get(name) {
             None | Some(Value::Null) => false,
