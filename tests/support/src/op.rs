@@ -21,8 +21,10 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use url::Url;
 
-/// How long the provider may take to print its ready line.
-pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the provider may take to print its ready line. A provider that fails
+/// exits and is reported at once; this bound only covers a slow start (a fresh
+/// clone's first `node` run on a machine busy with I/O took over 30 s once).
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long `npm ci` may take (including waiting for another test binary's).
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(300);
 /// An install lock older than this was left behind by a killed process.
