@@ -17,6 +17,24 @@ pub enum Decision {
     Cancel,
 }
 
+impl Decision {
+    /// The form's `decision` value.
+    fn as_form_value(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Cancel => "cancel",
+        }
+    }
+}
+
+/// A client that shows redirects instead of following them, as a test needs to.
+fn user_agent() -> Result<reqwest::Client, UserAgentError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| UserAgentError(format!("cannot build the user agent: {e}")))
+}
+
 /// The user agent failed: the page or a redirect was not what the sandbox serves.
 #[derive(Debug)]
 pub struct UserAgentError(pub String);
@@ -37,10 +55,7 @@ pub async fn sign_in(
     decision: Decision,
 ) -> Result<Url, UserAgentError> {
     let fail = |what: String| UserAgentError(what);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| fail(format!("cannot build the user agent: {e}")))?;
+    let http = user_agent()?;
     let page = http
         .get(authorize_url.clone())
         .send()
@@ -71,10 +86,7 @@ pub async fn sign_in(
     let action = authorize_url
         .join(&action)
         .map_err(|e| fail(format!("bad form action {action}: {e}")))?;
-    let decision = match decision {
-        Decision::Approve => "approve",
-        Decision::Cancel => "cancel",
-    };
+    let decision = decision.as_form_value();
     let answer = http
         .post(action)
         .form(&[("login", login), ("decision", decision)])
@@ -110,10 +122,7 @@ pub async fn answer_on_phone(
     decision: Decision,
 ) -> Result<(), UserAgentError> {
     let fail = |what: String| UserAgentError(what);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| fail(format!("cannot build the user agent: {e}")))?;
+    let http = user_agent()?;
     let mut phone = base_url
         .join("sandbox/phone")
         .map_err(|e| fail(format!("bad base URL: {e}")))?;
@@ -131,10 +140,7 @@ pub async fn answer_on_phone(
     let action = phone
         .join(&action)
         .map_err(|e| fail(format!("bad form action {action}: {e}")))?;
-    let decision = match decision {
-        Decision::Approve => "approve",
-        Decision::Cancel => "cancel",
-    };
+    let decision = decision.as_form_value();
     let answer = http
         .post(action)
         .form(&[("pin", pin), ("decision", decision)])
