@@ -5,6 +5,25 @@ use idspec_codegen::model::{ErrorEndpoint, Spec};
 use crate::trigger;
 
 /// HTML-escapes text.
+/// An HTML page for a person (the login page, the phone): not to be framed by
+/// another site (clickjacking), and not cached, so that Back does not show a form
+/// whose request was already answered.
+pub(crate) fn for_a_person(html: String) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    let mut response = axum::response::Html(html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -10,7 +10,7 @@ use idspec::imid::{self, test_users, ErrorCode, TokenErrorCode};
 use idspec::runtime::client::MAX_NOTIFICATION_BODY;
 use idspec::runtime::{
     BackchannelError, Error, ErrorMetadata, NotificationOutcome, NotificationRejection,
-    NotificationRequest, Notified,
+    NotificationRequest, Notified, PendingIdentification,
 };
 use josekit::jwk::Jwk;
 use serde_json::{json, Map, Value};
@@ -169,18 +169,45 @@ async fn notify(client: &imid::Client, token: &str, body: &Value) -> Notified<im
         .await
 }
 
-#[tokio::test]
-async fn a_notification_naming_another_request_completes_nothing() {
+/// A flow the fake imID accepted for APPROVES, with what the provider would know of
+/// it: the notification token and the ids, taken from the signed request.
+struct Started {
+    fake: FakeImid,
+    client: imid::Client,
+    pending: PendingIdentification<imid::ImId>,
+    token: String,
+    request_id: String,
+    correlation_id: String,
+}
+
+async fn started() -> Started {
     let fake = FakeImid::start().await;
     let (client, public) = client(&fake);
     let pending = client
         .initiate(request(test_users::APPROVES))
         .await
         .expect("the fake accepts");
-    let request_id = pending.request_id().to_owned();
     let (_, claims) = authorize(&fake, 0, &public);
-    let token = text(&claims, "client_notification_token").to_owned();
-    let correlation_id = text(&claims, "correlation_id").to_owned();
+    Started {
+        token: text(&claims, "client_notification_token").to_owned(),
+        request_id: pending.request_id().to_owned(),
+        correlation_id: text(&claims, "correlation_id").to_owned(),
+        fake,
+        client,
+        pending,
+    }
+}
+
+#[tokio::test]
+async fn a_notification_naming_another_request_completes_nothing() {
+    let Started {
+        fake,
+        client,
+        pending,
+        token,
+        request_id,
+        correlation_id,
+    } = started().await;
     // Nobody waits in this process: the handler returns the outcome.
     drop(pending);
 
@@ -244,16 +271,14 @@ async fn a_notification_naming_another_request_completes_nothing() {
 
 #[tokio::test]
 async fn a_waiter_is_told_which_member_of_the_notification_does_not_match() {
-    let fake = FakeImid::start().await;
-    let (client, public) = client(&fake);
-    let pending = client
-        .initiate(request(test_users::APPROVES))
-        .await
-        .expect("the fake accepts");
-    let request_id = pending.request_id().to_owned();
-    let (_, claims) = authorize(&fake, 0, &public);
-    let token = text(&claims, "client_notification_token").to_owned();
-    let correlation_id = pending.correlation_id().to_owned();
+    let Started {
+        fake,
+        client,
+        pending,
+        token,
+        request_id,
+        correlation_id,
+    } = started().await;
 
     let notified = notify(
         &client,
@@ -284,16 +309,14 @@ async fn a_waiter_is_told_which_member_of_the_notification_does_not_match() {
 
 #[tokio::test]
 async fn refused_calls_with_the_right_bearer_leave_the_flow_pending() {
-    let fake = FakeImid::start().await;
-    let (client, public) = client(&fake);
-    let pending = client
-        .initiate(request(test_users::APPROVES))
-        .await
-        .expect("the fake accepts");
-    let request_id = pending.request_id().to_owned();
-    let (_, claims) = authorize(&fake, 0, &public);
-    let token = text(&claims, "client_notification_token").to_owned();
-    let correlation_id = pending.correlation_id().to_owned();
+    let Started {
+        fake,
+        client,
+        pending,
+        token,
+        request_id,
+        correlation_id,
+    } = started().await;
     let body =
         json!({ "auth_req_id": request_id, "correlation_id": correlation_id, "code": "the-code" })
             .to_string();

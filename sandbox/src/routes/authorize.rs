@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::extract::{Path, RawForm, RawQuery, State as Axum};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use idspec_codegen::model::{ErrorEndpoint, Outcome};
 
 use super::{map, pairs, INTERACTION};
@@ -60,19 +60,7 @@ fn page(
     let action = INTERACTION.replace("{id}", &id);
     let page = crate::page::login_page(&state.spec, &action, &request.client_id, login, problem);
     state.store().interactions.insert(id, request);
-    let mut response = Html(page).into_response();
-    let headers = response.headers_mut();
-    // The page is for a person; it must not be framed by another site (clickjacking),
-    // and Back must not show a form whose interaction was used.
-    headers.insert(
-        header::X_FRAME_OPTIONS,
-        header::HeaderValue::from_static("DENY"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
+    crate::page::for_a_person(page)
 }
 
 /// A pushed request (RFC 9126): single use, before its lifetime ends, for its client.

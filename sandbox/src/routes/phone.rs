@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::extract::{Path, RawForm, RawQuery, State as Axum};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{map, pairs, PHONE};
 use crate::backchannel::{cancel_code, respond, Answer, Phase};
@@ -151,16 +151,5 @@ Nobody answering is the device giving up.</p>
             .map(|p| format!("<p class=\"problem\" role=\"alert\">{}</p>\n", escape(p)))
             .unwrap_or_default(),
     );
-    let mut response = Html(body).into_response();
-    let headers = response.headers_mut();
-    // A page for a person: not to be framed by another site, not cached.
-    headers.insert(
-        header::X_FRAME_OPTIONS,
-        header::HeaderValue::from_static("DENY"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
+    crate::page::for_a_person(body)
 }
