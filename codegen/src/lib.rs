@@ -15,6 +15,7 @@ pub mod model;
 pub mod names;
 pub mod schema;
 pub mod summary;
+pub mod template;
 mod validate;
 
 pub use diagnostic::{Diagnostic, DiagnosticClass, Diagnostics};

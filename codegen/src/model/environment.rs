@@ -43,9 +43,50 @@ pub struct Environment {
     /// Client authentication for this environment, when it differs from the provider's.
     #[serde(default)]
     pub client_auth: Option<ClientAuthSpec>,
-    /// Further named base URLs used by REST operation templates (`{cognito_url}`).
+    /// Further named base URLs used by REST operation templates (`{cognito_url}`):
+    /// a URL, or `{doc, example}` for one the relying party configures (a URL the
+    /// provider assigns per application).
     #[serde(default)]
-    pub urls: IndexMap<String, String>,
+    pub urls: IndexMap<String, EnvUrl>,
+}
+
+/// A named URL of an environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvUrl {
+    /// The same for every relying party.
+    Fixed(String),
+    /// Assigned to each relying party: configured when the client is built.
+    Configured(ConfiguredUrl),
+}
+
+/// A URL the relying party configures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfiguredUrl {
+    /// Where the relying party finds it.
+    pub doc: String,
+    /// The document's example value.
+    #[serde(default)]
+    pub example: Option<String>,
+}
+
+impl EnvUrl {
+    /// The URL, when it is the same for every relying party.
+    pub fn fixed(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(url) => Some(url),
+            Self::Configured(_) => None,
+        }
+    }
+
+    /// The URL, or for a configured one the document's example.
+    pub fn fixed_or_example(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(url) => Some(url),
+            Self::Configured(configured) => configured.example.as_deref(),
+        }
+    }
 }
 
 /// The provider's endpoints in one environment.

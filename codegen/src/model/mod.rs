@@ -13,14 +13,16 @@ mod environment;
 mod errors;
 mod flows;
 mod protocol;
+mod rest;
 mod sandbox;
 mod types;
 
-pub use environment::{Endpoints, Environment, EnvironmentKind};
+pub use environment::{ConfiguredUrl, EnvUrl, Endpoints, Environment, EnvironmentKind};
 pub use errors::{ErrorCodeSpec, ErrorEndpoint, ErrorFields, ErrorsSpec};
-pub use flows::{
-    AuthScheme, BackchannelSpec, NotificationAuth, NotificationDelivery, NotificationSpec,
-    OperationSpec, ResponseSpec, WebhookSpec,
+pub use flows::{BackchannelSpec, NotificationAuth, NotificationDelivery, NotificationSpec};
+pub use rest::{
+    ApiKeySpec, AuthScheme, AuthoritySpec, ClientCredentialsSpec, FlowStartSpec, LinkSpec,
+    OperationMethod, OperationSpec, ResponseSpec, VerifiedIdSpec, WebhookSpec,
 };
 pub use protocol::{
     AttributeList, AuthorizeSpec, ClaimsParameter, ClientAuthMethod, ClientAuthSpec,
@@ -126,6 +128,13 @@ pub struct Spec {
     /// Webhooks the provider calls on the relying party, by snake_case name.
     #[serde(default)]
     pub webhooks: IndexMap<String, WebhookSpec>,
+    /// URLs the relying party hands to the user (family `rest`), by snake_case name.
+    #[serde(default)]
+    pub links: IndexMap<String, LinkSpec>,
+    /// The Microsoft Entra Verified ID credential the provider issues, for the
+    /// relying party's presentation requests.
+    #[serde(default)]
+    pub verified_id: Option<VerifiedIdSpec>,
     /// The simulated provider's scripted users.
     #[serde(default)]
     pub sandbox: Option<SandboxSpec>,

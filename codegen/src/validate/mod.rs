@@ -3,6 +3,7 @@
 
 mod backchannel;
 mod references;
+mod rest;
 mod security;
 mod uniqueness;
 mod userinfo;
@@ -22,6 +23,7 @@ pub fn validate(spec: &Spec, reporter: &Reporter, pruned: &[SpecPath]) -> Vec<Di
     references::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
     userinfo::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
     backchannel::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
+    rest::check(spec, reporter, &Pruned(pruned), &mut diagnostics);
     diagnostics
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::diagnostic::{Diagnostic, DiagnosticClass};
 use crate::load::path::SpecPath;
 use crate::load::Reporter;
-use crate::model::{Outcome, Spec, TypeSpec};
+use crate::model::{Family, Outcome, Spec, TypeSpec};
 use crate::names;
 
 use super::Pruned;
@@ -86,9 +86,31 @@ pub(super) fn check(
         );
     }
 
+    for (name, operation) in &spec.operations {
+        let path = root.key("operations").key(name);
+        let fields = operation
+            .params
+            .iter()
+            .map(|(wire, f)| (path.key("params").key(wire), &f.ty))
+            .chain(operation.body.iter().flatten().map(|(wire, f)| (path.key("body").key(wire), &f.ty)))
+            .chain(operation.response.json.iter().map(|ty| (path.key("response").key("json"), ty)));
+        for (field_path, ty) in fields {
+            check_refs(ty, &field_path, spec, pruned, reporter, out);
+        }
+    }
+    for (name, webhook) in &spec.webhooks {
+        for (wire, field) in &webhook.body {
+            let field_path = root.key("webhooks").key(name).key("body").key(wire);
+            check_refs(&field.ty, &field_path, spec, pruned, reporter, out);
+        }
+    }
+
     let codes: HashSet<&str> = spec.errors.codes.iter().map(|c| c.code.as_str()).collect();
     let codes_complete = !pruned.within(&["errors"]);
-    if let (Some(sandbox), true) = (&spec.sandbox, codes_complete) {
+    // A rest provider's sandbox users end with webhook statuses (checked with the
+    // rest family), not error codes.
+    let users_fail_with_codes = spec.family != Family::Rest;
+    if let (Some(sandbox), true) = (&spec.sandbox, codes_complete && users_fail_with_codes) {
         for (i, user) in sandbox.users.iter().enumerate() {
             if let Outcome::Error(code) = &user.outcome {
                 if !codes.contains(code.as_str()) {
@@ -113,44 +135,6 @@ pub(super) fn check(
         check_sandbox(spec, sandbox, &codes, pruned, reporter, out);
     }
 
-    for (name, operation) in &spec.operations {
-        let path = root.key("operations").key(name);
-        if let Some(auth) = &operation.auth {
-            if !spec.auth.contains_key(auth) {
-                out.push(reporter.at(
-                    DiagnosticClass::UnknownReference,
-                    &path.key("auth"),
-                    format!("operation `{name}` uses unknown auth scheme `{auth}`"),
-                ));
-            }
-        }
-        for placeholder in placeholders(&operation.url) {
-            let known = operation.path.contains_key(placeholder)
-                || spec
-                    .environments
-                    .values()
-                    .all(|env| env.urls.contains_key(placeholder));
-            if !known {
-                out.push(reporter.at(
-                    DiagnosticClass::UnknownReference,
-                    &path.key("url"),
-                    format!("`{{{placeholder}}}` is neither a path parameter nor a URL every environment defines"),
-                ));
-            }
-        }
-    }
-    for (name, webhook) in &spec.webhooks {
-        if !webhook.body.contains_key(&webhook.correlate) {
-            out.push(reporter.at(
-                DiagnosticClass::UnknownReference,
-                &root.key("webhooks").key(name).key("correlate"),
-                format!(
-                    "webhook `{name}` correlates on `{}`, which its body does not have",
-                    webhook.correlate
-                ),
-            ));
-        }
-    }
 }
 
 fn check_refs(
@@ -223,14 +207,6 @@ fn refers_to_itself<'a>(
             .any(|field| refers_to_itself(target, &field.ty, spec, visiting)),
         _ => false,
     }
-}
-
-/// `{name}` placeholders in a URL template.
-pub(crate) fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template
-        .split('{')
-        .skip(1)
-        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 /// The known name closest to a misspelt one, if one is close enough to suggest.

@@ -33,7 +33,9 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
             urls.push((path.key("endpoints").key(endpoint), url));
         }
         for (key, url) in &env.urls {
-            urls.push((path.key("urls").key(key), url));
+            if let Some(url) = url.fixed_or_example() {
+                urls.push((path.key("urls").key(key), url));
+            }
         }
         for (url_path, url) in urls {
             check_url(url, env.kind, &url_path, reporter, out);

@@ -194,8 +194,9 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
     for (name, operation) in &spec.operations {
         let path = root.key("operations").key(name);
         check_snake(name, true, &path, reporter, out);
+        check_fields(&operation.params, &path.key("params"), reporter, out);
         if let Some(body) = &operation.body {
-            check_type(body, &path.key("body"), reporter, out);
+            check_fields(body, &path.key("body"), reporter, out);
         }
         if let Some(json) = &operation.response.json {
             check_type(json, &path.key("response").key("json"), reporter, out);
@@ -205,6 +206,11 @@ pub(super) fn check(spec: &Spec, reporter: &Reporter, out: &mut Vec<Diagnostic>)
         let path = root.key("webhooks").key(name);
         check_snake(name, true, &path, reporter, out);
         check_fields(&webhook.body, &path.key("body"), reporter, out);
+    }
+    for (name, link) in &spec.links {
+        let path = root.key("links").key(name);
+        check_snake(name, true, &path, reporter, out);
+        check_fields(&link.params, &path.key("params"), reporter, out);
     }
 }
 
