@@ -66,6 +66,18 @@ pub enum ConfigError {
     /// A backchannel operation on a provider of another family, or the reverse.
     #[error("{0}")]
     WrongFamily(&'static str),
+    /// An environment URL the provider assigns per application was not set.
+    #[error("the URL `{0}` is not configured (RestClientBuilder::url)")]
+    MissingUrl(&'static str),
+    /// A URL was given under a name the provider's spec does not have.
+    #[error("the provider has no URL named `{0}`")]
+    UnknownUrl(String),
+    /// The credential an operation needs was not configured.
+    #[error("the {0} the provider's operations need are not configured")]
+    MissingCredential(&'static str),
+    /// The HTTP client could not be built (the TLS backend failed to initialise).
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
 }
 
 impl crate::ErrorMetadata for ConfigError {
@@ -84,6 +96,10 @@ impl crate::ErrorMetadata for ConfigError {
             Self::NotificationUrl { .. } => "notification_url_refused",
             Self::RequestObjectKey(_) => "request_object_key_missing",
             Self::WrongFamily(_) => "wrong_family",
+            Self::MissingUrl(_) => "missing_url",
+            Self::UnknownUrl(_) => "unknown_url",
+            Self::MissingCredential(_) => "missing_credential",
+            Self::HttpClient(_) => "http_client",
         }
     }
     fn message(&self) -> Option<&str> {
@@ -113,6 +129,12 @@ impl crate::ErrorMetadata for ConfigError {
                 "configure the private key whose public half is registered with the provider"
             }
             Self::WrongFamily(_) => "use the operation of the provider's family",
+            Self::MissingUrl(_) => {
+                "set the URL the provider assigned to the application (its portal lists it)"
+            }
+            Self::UnknownUrl(_) => "use the URL names of the provider's generated `BaseUrl`",
+            Self::MissingCredential(_) => "configure the credential the provider issued",
+            Self::HttpClient(_) => "check the system's TLS setup",
         })
     }
 }

@@ -42,6 +42,23 @@ pub fn redirect_error<C: ProviderErrorCode>(
     Some(build(dialect, EndpointKind::Authorization, found, None))
 }
 
+/// The error for a non-success answer of an endpoint: the provider's error,
+/// decoded with its dialect, when the body (or the status alone) holds one;
+/// otherwise the bare status, with the response kept.
+pub(crate) fn endpoint_error<C: ProviderErrorCode>(
+    dialect: &ErrorDialect,
+    endpoint: EndpointKind,
+    raw: RawResponse,
+) -> crate::Error<C> {
+    match body_error(dialect, endpoint, &raw).or_else(|| status_error(dialect, endpoint, &raw)) {
+        Some(error) => error.into(),
+        None => crate::error::ResponseError::new(endpoint, format!("HTTP status {}", raw.status))
+            .with_problem(crate::error::ResponseProblem::Status)
+            .with_raw(raw)
+            .into(),
+    }
+}
+
 /// The provider error in a non-2xx JSON body, if the body holds one.
 pub fn body_error<C: ProviderErrorCode>(
     dialect: &ErrorDialect,

@@ -214,6 +214,8 @@ pub enum EndpointKind {
     /// The notification a provider sends the relying party at the end of a
     /// backchannel authentication.
     Notification,
+    /// A REST operation, by its name in the spec.
+    Operation(&'static str),
 }
 
 impl fmt::Display for EndpointKind {
@@ -227,6 +229,7 @@ impl fmt::Display for EndpointKind {
             Self::Discovery => "discovery",
             Self::Jwks => "jwks",
             Self::Notification => "notification",
+            Self::Operation(name) => name,
         })
     }
 }
@@ -423,6 +426,9 @@ pub enum Error<C: ProviderErrorCode = GenericErrorCode> {
     /// A backchannel authentication timed out or its notification was refused.
     #[error(transparent)]
     Backchannel(#[from] crate::client::BackchannelError),
+    /// A REST operation was refused before sending, or its download failed.
+    #[error(transparent)]
+    Rest(#[from] crate::rest::RestError),
 }
 
 impl<C: ProviderErrorCode> From<ProviderError<C>> for Error<C> {
@@ -479,6 +485,7 @@ impl<C: ProviderErrorCode> Error<C> {
             Self::Config(e) => e,
             Self::Store(e) => e,
             Self::Backchannel(e) => e,
+            Self::Rest(e) => e,
         }
     }
 }

@@ -272,7 +272,17 @@ impl HttpClient {
         endpoint: EndpointKind,
         request: reqwest::Request,
     ) -> Result<RawResponse, HttpError> {
-        let mut response = self
+        let response = self.start(endpoint, request).await?;
+        self.read(endpoint, response).await
+    }
+
+    /// Sends the request and returns once the status and headers have arrived.
+    async fn start(
+        &self,
+        endpoint: EndpointKind,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, HttpError> {
+        let response = self
             .inner
             .client
             .execute(request)
@@ -286,6 +296,80 @@ impl HttpClient {
                 status: status.as_u16(),
             });
         }
+        Ok(response)
+    }
+
+    /// Sends a request whose successful body is streamed by the caller: a 2xx
+    /// response comes back unread (read it with [`next_chunk`](Self::next_chunk),
+    /// which bounds the wait for each chunk by the timeout); any other is read
+    /// whole, within the body limit, for its error. The same checks as
+    /// [`execute`](Self::execute) apply before anything is sent.
+    pub(crate) async fn execute_streamed(
+        &self,
+        endpoint: EndpointKind,
+        request: RequestBuilder,
+    ) -> Result<Result<reqwest::Response, RawResponse>, HttpError> {
+        let request = request.build().map_err(|source| HttpError::Transport {
+            endpoint,
+            source: source.without_url(),
+        })?;
+        if !self.is_allowed(request.url()) {
+            return Err(HttpError::InsecureUrl {
+                endpoint,
+                url: redact_url(request.url()),
+            });
+        }
+        let span = tracing::info_span!(
+            "idspec.http",
+            endpoint = %endpoint,
+            method = %request.method(),
+            host = request.url().host_str().unwrap_or_default(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            streamed = true,
+        );
+        let response = tokio::time::timeout(self.inner.timeout, self.start(endpoint, request))
+            .instrument(span)
+            .await
+            .unwrap_or(Err(HttpError::Timeout {
+                endpoint,
+                after: self.inner.timeout,
+            }))?;
+        if response.status().is_success() {
+            return Ok(Ok(response));
+        }
+        let raw = tokio::time::timeout(self.inner.timeout, self.read(endpoint, response))
+            .await
+            .unwrap_or(Err(HttpError::Timeout {
+                endpoint,
+                after: self.inner.timeout,
+            }))?;
+        Ok(Err(raw))
+    }
+
+    /// The next chunk of a streamed body, `None` at its end; waiting longer than the
+    /// timeout for one is a timeout.
+    pub(crate) async fn next_chunk(
+        &self,
+        endpoint: EndpointKind,
+        response: &mut reqwest::Response,
+    ) -> Result<Option<bytes::Bytes>, HttpError> {
+        tokio::time::timeout(self.inner.timeout, response.chunk())
+            .await
+            .map_err(|_| HttpError::Timeout {
+                endpoint,
+                after: self.inner.timeout,
+            })?
+            .map_err(|e| self.classify(endpoint, e))
+    }
+
+    /// Reads a whole response body within the body limit.
+    async fn read(
+        &self,
+        endpoint: EndpointKind,
+        mut response: reqwest::Response,
+    ) -> Result<RawResponse, HttpError> {
+        let status = response.status();
         let limit = self.inner.max_body_bytes;
         let too_large = HttpError::BodyTooLarge { endpoint, limit };
         let declared = response.content_length();

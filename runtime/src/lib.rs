@@ -26,6 +26,7 @@ pub mod lenient;
 pub mod params;
 pub mod profile;
 pub mod random;
+pub mod rest;
 pub mod secret;
 pub mod store;
 pub mod values;
@@ -52,13 +53,15 @@ pub use profile::{
     ProviderProfile, RequestObjectAudience, RequestObjectProfile, StatusOnlyCode, Target,
     TokenPlacement, UserinfoFormat, UserinfoProfile,
 };
+pub use rest::{RestClient, RestProvider};
 pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, Jwt, Nonce, PkceVerifier, RefreshToken, State,
+    AccessToken, ApiKey, AuthorizationCode, ClientSecret, Jwt, Nonce, PkceVerifier, RefreshToken,
+    State,
 };
 #[cfg(feature = "redis")]
 pub use store::RedisFlowStore;
 pub use store::{FlowStore, MemoryFlowStore, PendingFlow};
-pub use values::{Audience, Base64Data, NoIdToken, ScopeValue, UnknownValue};
+pub use values::{Audience, Base64Data, InvalidUuid, NoIdToken, ScopeValue, UnknownValue, Uuid};
 
 // Generated code names these through the runtime, so that a crate using
 // `provider!` needs no serde dependency of its own.

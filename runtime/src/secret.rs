@@ -83,6 +83,12 @@ secret_string!(
     Jwt
 );
 
+secret_string!(
+    /// An API key a provider issues for backend-to-backend calls (IDEMIA's GIPS-RS
+    /// key, sent in a header).
+    ApiKey
+);
+
 impl State {
     /// A fresh state value from the operating system's CSPRNG (256 bits).
     pub fn generate() -> Self {

@@ -111,3 +111,87 @@ impl crate::claim_map::ClaimFields for NoIdToken {
         Vec::new()
     }
 }
+
+/// A UUID in its hyphenated text form (`ba7ce9dc-c182-4907-875c-ce1942239099`),
+/// checked when parsed and kept in lowercase, so that two spellings of one UUID
+/// compare equal. It is an identifier, not a secret.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Uuid(String);
+
+/// A text that is not a hyphenated UUID.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a UUID (8-4-4-4-12 hexadecimal digits)")]
+pub struct InvalidUuid;
+
+impl Uuid {
+    /// Parses a hyphenated UUID, in either case.
+    pub fn parse(text: &str) -> Result<Self, InvalidUuid> {
+        let groups: Vec<&str> = text.split('-').collect();
+        let shaped = groups.len() == 5
+            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
+                group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        if shaped {
+            Ok(Self(text.to_ascii_lowercase()))
+        } else {
+            Err(InvalidUuid)
+        }
+    }
+
+    /// The UUID in lowercase.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for Uuid {
+    type Err = InvalidUuid;
+
+    fn from_str(text: &str) -> Result<Self, InvalidUuid> {
+        Self::parse(text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Uuid {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod uuid_tests {
+    use super::Uuid;
+
+    #[test]
+    fn parses_the_hyphenated_form_only() {
+        let uuid = Uuid::parse("BA7CE9DC-c182-4907-875c-ce1942239099").unwrap();
+        assert_eq!(uuid.as_str(), "ba7ce9dc-c182-4907-875c-ce1942239099");
+        for bad in [
+            "",
+            "ba7ce9dc-c182-4907-875c-ce194223909",
+            "ba7ce9dcc1824907875cce1942239099",
+            "ba7ce9dc-c182-4907-875c-ce194223909g",
+            "../../etc/passwd",
+        ] {
+            assert!(Uuid::parse(bad).is_err(), "{bad}");
+        }
+        let parsed: Uuid =
+            serde_json::from_str("\"ba7ce9dc-c182-4907-875c-ce1942239099\"").unwrap();
+        assert_eq!(parsed, uuid);
+        assert!(serde_json::from_str::<Uuid>("\"x\"").is_err());
+    }
+}

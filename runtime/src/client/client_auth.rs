@@ -35,12 +35,10 @@ pub(super) fn authenticate(
         .map(|s| s.secret())
         .unwrap_or_default();
     Ok(match inner.client_auth {
-        ClientAuthMethod::ClientSecretBasic => {
-            // RFC 6749 2.3.1: both parts are form-urlencoded before Base64.
-            let credentials = format!("{}:{}", form_encode(&inner.client_id), form_encode(secret));
-            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-            request.header(reqwest::header::AUTHORIZATION, format!("Basic {encoded}"))
-        }
+        ClientAuthMethod::ClientSecretBasic => request.header(
+            reqwest::header::AUTHORIZATION,
+            basic_authorization(&inner.client_id, secret),
+        ),
         ClientAuthMethod::ClientSecretPost => {
             form.push(("client_secret".into(), secret.to_owned()));
             request
@@ -84,6 +82,16 @@ fn assertion_claims(client_id: &str, audience: &str) -> Map<String, Value> {
     claims.insert("iat".into(), now.into());
     claims.insert("exp".into(), (now + ASSERTION_LIFETIME_SECS).into());
     claims
+}
+
+/// The `Authorization` value of client_secret_basic: RFC 6749 2.3.1 has both parts
+/// form-urlencoded before Base64.
+pub(crate) fn basic_authorization(client_id: &str, secret: &str) -> String {
+    let credentials = format!("{}:{}", form_encode(client_id), form_encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    )
 }
 
 fn form_encode(value: &str) -> String {

@@ -7,13 +7,13 @@
 
 mod backchannel;
 mod builder;
-mod client_auth;
+pub(crate) mod client_auth;
 mod complete;
 mod request_object;
 mod resolve;
 mod revoke;
 mod start;
-mod tokens;
+pub(crate) mod tokens;
 mod userinfo;
 
 use std::marker::PhantomData;
@@ -32,7 +32,7 @@ pub use revoke::RevocableToken;
 pub use start::AuthorizationStart;
 pub use tokens::{Login, Tokens};
 
-use crate::error::{EndpointKind, ProviderErrorCode, ResponseError};
+use crate::error::{EndpointKind, ProviderErrorCode};
 use crate::http::HttpClient;
 use crate::profile::{ClientAuthMethod, ProviderProfile};
 use crate::secret::ClientSecret;
@@ -161,15 +161,6 @@ impl<P: Provider> Client<P> {
         endpoint: EndpointKind,
         raw: crate::RawResponse,
     ) -> crate::Error<P::ErrorCode> {
-        let dialect = &self.profile().errors;
-        match crate::dialect::body_error(dialect, endpoint, &raw)
-            .or_else(|| crate::dialect::status_error(dialect, endpoint, &raw))
-        {
-            Some(error) => error.into(),
-            None => ResponseError::new(endpoint, format!("HTTP status {}", raw.status))
-                .with_problem(crate::error::ResponseProblem::Status)
-                .with_raw(raw)
-                .into(),
-        }
+        crate::dialect::endpoint_error(&self.profile().errors, endpoint, raw)
     }
 }

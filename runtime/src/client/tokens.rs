@@ -43,7 +43,7 @@ impl Tokens {
     }
 
     /// Parses a 2xx token response.
-    pub(super) fn parse(
+    pub(crate) fn parse(
         raw: &RawResponse,
         expires_in_accepts_string: bool,
     ) -> Result<Self, ResponseError> {

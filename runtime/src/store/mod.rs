@@ -193,6 +193,44 @@ pub trait FlowStore: Send + Sync {
     fn take<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<PendingFlow>>;
 }
 
+/// The SHA-256 of `text` in hex: store keys derived from values the keys should
+/// not reveal (bearer tokens, provider-chosen ids).
+pub(crate) fn hex_sha256(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Now, in milliseconds since the Unix epoch: how deadlines are kept in flows.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or_default()
+}
+
+/// Stores what is remembered about a flow once it is over (how it ended, under the
+/// `member` correlation value), for `memory`, so that a repeated callback is told
+/// from a forgery. Best effort: a store failure here only makes a repeat look
+/// unknown. The nonce goes: nothing settled needs it.
+pub(crate) async fn settle(
+    store: &dyn FlowStore,
+    key: &str,
+    mut flow: PendingFlow,
+    member: &str,
+    how: &str,
+    memory: Duration,
+) {
+    flow.nonce = None;
+    flow.pkce_verifier = None;
+    flow.correlation.insert(member.to_owned(), how.to_owned());
+    if let Err(error) = store.put(key, flow, memory).await {
+        tracing::debug!(%error, "could not remember a settled flow");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

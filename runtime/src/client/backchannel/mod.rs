@@ -22,7 +22,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use sha2::{Digest as _, Sha256};
 use url::Url;
 
 use crate::config::ConfigError;
@@ -165,10 +164,7 @@ fn settled_key(provider: &str, token: &str) -> String {
 }
 
 fn token_digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::store::hex_sha256(token)
 }
 
 /// Correlation members the runtime keeps in a pending flow besides the provider's.
@@ -247,12 +243,7 @@ impl Waiters {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
-}
+use crate::store::now_ms;
 
 #[cfg(test)]
 mod tests {

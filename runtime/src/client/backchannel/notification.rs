@@ -490,13 +490,7 @@ fn into_outcome<P: Provider>(
 }
 
 /// Remembers how a flow ended, for [`SETTLED_MEMORY`], so that a repeat of its
-/// notification is told from a forgery. Best effort: a store failure here only
-/// makes a repeat look unknown.
-pub(super) async fn settle(store: &dyn FlowStore, key: &str, mut flow: PendingFlow, how: &str) {
-    flow.nonce = None;
-    flow.correlation
-        .insert(member::SETTLED.to_owned(), how.to_owned());
-    if let Err(error) = store.put(key, flow, SETTLED_MEMORY).await {
-        tracing::debug!(%error, "could not remember a settled flow");
-    }
+/// notification is told from a forgery.
+pub(super) async fn settle(store: &dyn FlowStore, key: &str, flow: PendingFlow, how: &str) {
+    crate::store::settle(store, key, flow, member::SETTLED, how, SETTLED_MEMORY).await;
 }
