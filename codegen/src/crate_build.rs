@@ -74,8 +74,13 @@ pub fn generate_providers(
         ));
         let marker = crate::names::provider_marker(spec.spec());
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let visit = if spec.spec().family == crate::model::Family::Rest {
+            "visit_rest"
+        } else {
+            "visit"
+        };
         registry.push(format!(
-            "    visitor.visit::<{id}::{marker}>(include_str!({:?}));\n",
+            "    visitor.{visit}::<{id}::{marker}>(include_str!({:?}));\n",
             absolute.display().to_string()
         ));
         generated.modules.push(id);

@@ -27,9 +27,9 @@ pub enum Part {
 impl Template {
     /// Parses `text`, or says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let rest = text
-            .strip_prefix('{')
-            .ok_or("a URL template starts with `{name}`, an environment URL or a `url` parameter")?;
+        let rest = text.strip_prefix('{').ok_or(
+            "a URL template starts with `{name}`, an environment URL or a `url` parameter",
+        )?;
         let (base, rest) = rest
             .split_once('}')
             .ok_or("the template's leading `{` is not closed")?;

@@ -25,6 +25,10 @@ pub(super) fn module_doc(spec: &Spec) -> String {
         "\n Protocol: {family}. Written from `{}`.",
         spec.source
     );
+    if spec.family == Family::Rest {
+        doc.push_str(&super::rest::rest_doc(spec));
+        return doc;
+    }
     // Without OpenID Connect there is no issuer: the endpoints say where it is.
     let (column, url): (&str, fn(&crate::model::Environment) -> Option<&str>) = if spec.is_openid()
     {

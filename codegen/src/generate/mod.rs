@@ -13,6 +13,7 @@ mod docs;
 mod environments;
 mod errors;
 mod profile;
+mod rest;
 mod scopes;
 mod types;
 
@@ -69,6 +70,18 @@ pub fn generate_items(validated: &ValidatedSpec, options: &GenerateOptions) -> T
         rt,
         rt_path: options.runtime_path.clone(),
     };
+    if spec.family == crate::model::Family::Rest {
+        let rest = rest::generate(&cx);
+        let types = types::generate(&cx);
+        let errors = errors::generate(&cx);
+        let test_users = environments::test_users(&cx);
+        return quote! {
+            #rest
+            #types
+            #errors
+            #test_users
+        };
+    }
     let environments = environments::generate(&cx);
     let profile = profile::generate(&cx);
     let types = types::generate(&cx);

@@ -130,27 +130,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         }
         None => quote!(None),
     };
-    let fields = |f: &crate::model::ErrorFields| {
-        let (code, description, uri) = (&f.code, &f.description, &f.uri);
-        quote!(#rt::ErrorFields { code: #code, description: #description, uri: #uri })
-    };
-    let body = fields(&spec.errors.body);
-    let redirect = fields(&spec.errors.redirect);
-    let detail = match &spec.errors.detail {
-        Some(detail) => quote!(Some(#detail)),
-        None => quote!(None),
-    };
-    let status_only = spec
-        .errors
-        .codes
-        .iter()
-        .filter(|c| c.status_only)
-        .filter_map(|c| {
-            let status = c.http_status?;
-            let code = &c.code;
-            let endpoints = c.endpoints.iter().flat_map(|e| endpoint_kinds(cx, *e));
-            Some(quote!(#rt::StatusOnlyCode { endpoints: &[#(#endpoints),*], status: #status, code: #code }))
-        });
+    let errors = error_dialect(cx);
     let backchannel = backchannel_profile(cx);
     let expires_in_accepts_string = spec
         .token
@@ -208,12 +188,7 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
             id_token_encryption_required: #id_token_encryption_required,
             request_object: #request_object,
             userinfo: #userinfo,
-            errors: #rt::ErrorDialect {
-                body: #body,
-                redirect: #redirect,
-                detail: #detail,
-                status_only: &[#(#status_only),*],
-            },
+            errors: #errors,
             expires_in_accepts_string: #expires_in_accepts_string,
             authorization_code_lifetime: #authorization_code,
             access_token_lifetime: #access_token,
@@ -243,6 +218,42 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
         pub type Login = #rt::Login<#provider>;
         /// The tokens of a login or a refresh.
         pub type Tokens = #rt::Tokens;
+    }
+}
+
+/// The provider's error dialect: where codes sit, how descriptions decode, and
+/// the codes signalled by a status alone.
+pub(super) fn error_dialect(cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let spec = cx.spec;
+    let fields = |f: &crate::model::ErrorFields| {
+        let (code, description, uri) = (&f.code, &f.description, &f.uri);
+        quote!(#rt::ErrorFields { code: #code, description: #description, uri: #uri })
+    };
+    let body = fields(&spec.errors.body);
+    let redirect = fields(&spec.errors.redirect);
+    let detail = match &spec.errors.detail {
+        Some(detail) => quote!(Some(#detail)),
+        None => quote!(None),
+    };
+    let status_only = spec
+        .errors
+        .codes
+        .iter()
+        .filter(|c| c.status_only)
+        .filter_map(|c| {
+            let status = c.http_status?;
+            let code = &c.code;
+            let endpoints = c.endpoints.iter().flat_map(|e| endpoint_kinds(cx, *e));
+            Some(quote!(#rt::StatusOnlyCode { endpoints: &[#(#endpoints),*], status: #status, code: #code }))
+        });
+    quote! {
+        #rt::ErrorDialect {
+            body: #body,
+            redirect: #redirect,
+            detail: #detail,
+            status_only: &[#(#status_only),*],
+        }
     }
 }
 

@@ -40,9 +40,12 @@ pub(super) fn generate(cx: &Context<'_>) -> TokenStream {
 pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenStream {
     let rt = &cx.rt;
     match ty {
-        TypeSpec::String | TypeSpec::Date | TypeSpec::Datetime | TypeSpec::Url | TypeSpec::Uuid => {
+        TypeSpec::String | TypeSpec::Date | TypeSpec::Datetime | TypeSpec::Url => {
             quote!(String)
         }
+        // Checked when parsed: a UUID is usually a key (a session id) that ends up
+        // in URLs and store keys.
+        TypeSpec::Uuid => quote!(#rt::Uuid),
         TypeSpec::Bool => quote!(bool),
         TypeSpec::Integer => quote!(i64),
         TypeSpec::Number | TypeSpec::Epoch => quote!(f64),
@@ -76,7 +79,7 @@ pub(super) fn rust_type(cx: &Context<'_>, owner: &str, ty: &TypeSpec) -> TokenSt
     }
 }
 
-fn define_inline(
+pub(super) fn define_inline(
     cx: &Context<'_>,
     owner: &str,
     ty: &TypeSpec,
@@ -98,7 +101,7 @@ fn define_inline(
     }
 }
 
-fn define(
+pub(super) fn define(
     cx: &Context<'_>,
     name: &str,
     ty: &TypeSpec,

@@ -17,18 +17,18 @@ mod rest;
 mod sandbox;
 mod types;
 
-pub use environment::{ConfiguredUrl, EnvUrl, Endpoints, Environment, EnvironmentKind};
+pub use environment::{ConfiguredUrl, Endpoints, EnvUrl, Environment, EnvironmentKind};
 pub use errors::{ErrorCodeSpec, ErrorEndpoint, ErrorFields, ErrorsSpec};
 pub use flows::{BackchannelSpec, NotificationAuth, NotificationDelivery, NotificationSpec};
-pub use rest::{
-    ApiKeySpec, AuthScheme, AuthoritySpec, ClientCredentialsSpec, FlowStartSpec, LinkSpec,
-    OperationMethod, OperationSpec, ResponseSpec, VerifiedIdSpec, WebhookSpec,
-};
 pub use protocol::{
     AttributeList, AuthorizeSpec, ClaimsParameter, ClientAuthMethod, ClientAuthSpec,
     ForbiddenParam, IdTokenSpec, JweSpec, Lifetimes, ParMode, ParamEncoding, ParamSpec, PkceMode,
     RequestObjectAudience, RequestObjectSpec, TokenSpec, UserinfoFormat, UserinfoSpec,
     UserinfoToken, Via,
+};
+pub use rest::{
+    ApiKeySpec, AuthScheme, AuthoritySpec, ClientCredentialsSpec, FlowStartSpec, LinkSpec,
+    OperationMethod, OperationSpec, ResponseSpec, VerifiedIdSpec, WebhookSpec,
 };
 pub use sandbox::{Outcome, SandboxLogin, SandboxRules, SandboxSpec, SandboxUser};
 pub use types::{

@@ -92,8 +92,20 @@ pub(super) fn check(
             .params
             .iter()
             .map(|(wire, f)| (path.key("params").key(wire), &f.ty))
-            .chain(operation.body.iter().flatten().map(|(wire, f)| (path.key("body").key(wire), &f.ty)))
-            .chain(operation.response.json.iter().map(|ty| (path.key("response").key("json"), ty)));
+            .chain(
+                operation
+                    .body
+                    .iter()
+                    .flatten()
+                    .map(|(wire, f)| (path.key("body").key(wire), &f.ty)),
+            )
+            .chain(
+                operation
+                    .response
+                    .json
+                    .iter()
+                    .map(|ty| (path.key("response").key("json"), ty)),
+            );
         for (field_path, ty) in fields {
             check_refs(ty, &field_path, spec, pruned, reporter, out);
         }
@@ -134,7 +146,6 @@ pub(super) fn check(
     if let (Some(sandbox), true) = (&spec.sandbox, codes_complete) {
         check_sandbox(spec, sandbox, &codes, pruned, reporter, out);
     }
-
 }
 
 fn check_refs(

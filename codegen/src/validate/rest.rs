@@ -7,9 +7,7 @@ use indexmap::IndexMap;
 use crate::diagnostic::{Diagnostic, DiagnosticClass};
 use crate::load::path::SpecPath;
 use crate::load::Reporter;
-use crate::model::{
-    ClientAuthMethod, Family, FieldSpec, OperationMethod, Outcome, Spec, TypeSpec,
-};
+use crate::model::{ClientAuthMethod, Family, FieldSpec, OperationMethod, Outcome, Spec, TypeSpec};
 use crate::template::Template;
 
 use super::Pruned;
@@ -81,7 +79,9 @@ pub(super) fn check(
             report(
                 DiagnosticClass::Inconsistent,
                 &root.key("environments").key(name).key("urls"),
-                format!("environment `{name}` does not define the same `urls` as the first environment"),
+                format!(
+                    "environment `{name}` does not define the same `urls` as the first environment"
+                ),
             );
         }
     }
@@ -195,7 +195,10 @@ pub(super) fn check(
                 _ => report(
                     DiagnosticClass::UnknownReference,
                     &path.key("starts_flow").key("id"),
-                    format!("`{}` is not a required text member of the operation's JSON response", start.id),
+                    format!(
+                        "`{}` is not a required text member of the operation's JSON response",
+                        start.id
+                    ),
                 ),
             }
         }
@@ -230,12 +233,18 @@ pub(super) fn check(
             Some(field) if !field.required || !field.ty.is_textual() => report(
                 DiagnosticClass::Inconsistent,
                 &path.key("correlate"),
-                format!("`{}` must be a required text member to correlate on", webhook.correlate),
+                format!(
+                    "`{}` must be a required text member to correlate on",
+                    webhook.correlate
+                ),
             ),
             Some(_) if !flow_ids.contains(&webhook.correlate.as_str()) => report(
                 DiagnosticClass::UnknownReference,
                 &path.key("correlate"),
-                format!("no operation starts a flow identified by `{}` (`starts_flow.id`)", webhook.correlate),
+                format!(
+                    "no operation starts a flow identified by `{}` (`starts_flow.id`)",
+                    webhook.correlate
+                ),
             ),
             Some(_) => {}
         }
@@ -376,7 +385,11 @@ fn check_template(
         if !used.contains(&name.as_str()) {
             report(
                 DiagnosticClass::Inconsistent,
-                &path.parent().unwrap_or_else(SpecPath::root).key("params").key(name),
+                &path
+                    .parent()
+                    .unwrap_or_else(SpecPath::root)
+                    .key("params")
+                    .key(name),
                 format!("parameter `{name}` is not used in the URL template"),
             );
         }

@@ -76,6 +76,12 @@ pub trait OpenIdProvider: Provider {}
 pub trait ProviderVisitor {
     /// Called once per provider, with the text of the spec it was generated from.
     fn visit<P: Provider>(&mut self, spec_yaml: &'static str);
+
+    /// Called once per provider of the `rest` family (not a login), with the text
+    /// of its spec. Does nothing unless overridden.
+    fn visit_rest<P: crate::rest::RestProvider>(&mut self, spec_yaml: &'static str) {
+        let _ = spec_yaml;
+    }
 }
 
 /// A form body: parameter names are mostly the protocol's own, static ones.
