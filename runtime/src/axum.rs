@@ -1,4 +1,5 @@
-//! The backchannel notification endpoint as an axum route (cargo feature `axum`).
+//! The backchannel notification endpoint and REST providers' webhooks as axum
+//! routes (cargo feature `axum`).
 //!
 //! ```no_run
 //! # async fn demo(client: idspec_runtime::Client<impl idspec_runtime::Provider>) {
@@ -18,6 +19,10 @@ use axum::response::{IntoResponse, Response};
 use crate::client::{
     Client, NotificationOutcome, NotificationRequest, NotificationResponse, Provider,
     MAX_NOTIFICATION_BODY,
+};
+use crate::rest::{
+    RestClient, RestProvider, Webhook, WebhookOutcome, WebhookRequest, WebhookResponse,
+    MAX_WEBHOOK_BODY,
 };
 
 impl IntoResponse for NotificationResponse {
@@ -67,4 +72,57 @@ where
         }
     };
     axum::Router::new().route(&path, axum::routing::any(handler))
+}
+
+impl IntoResponse for WebhookResponse {
+    fn into_response(self) -> Response {
+        NotificationResponse {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+        }
+        .into_response()
+    }
+}
+
+/// A router with webhook `W` at `path`: it reads at most [`MAX_WEBHOOK_BODY`]
+/// bytes, hands the call to [`RestClient::handle_webhook`] and answers at once; the
+/// outcome goes to `on_outcome` on a task of its own, so that the slow part
+/// (fetching the results) never delays the answer the provider waits for.
+///
+/// ```no_run
+/// # use idspec_runtime::rest::{RestClient, RestProvider, Webhook, WebhookOutcome};
+/// # fn demo<P: RestProvider, W: Webhook<Provider = P> + std::fmt::Debug>(client: RestClient<P>) {
+/// let app = idspec_runtime::axum::webhook_route::<P, W, _, _>(client, "/webhooks/ipa", |outcome| async move {
+///     if let WebhookOutcome::Completed(completed) = outcome {
+///         // Fetch the results with the client's operations, then update the user's record.
+///         let _ = completed;
+///     }
+/// });
+/// # let _: axum::Router = app;
+/// # }
+/// ```
+pub fn webhook_route<P, W, F, Fut>(client: RestClient<P>, path: &str, on_outcome: F) -> axum::Router
+where
+    P: RestProvider,
+    W: Webhook<Provider = P>,
+    F: Fn(WebhookOutcome<W>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let handler = move |request: axum::extract::Request| {
+        let client = client.clone();
+        let on_outcome = on_outcome.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let Ok(body) = axum::body::to_bytes(body, MAX_WEBHOOK_BODY).await else {
+                return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+            };
+            let handled = client
+                .handle_webhook::<W>(WebhookRequest::new(parts.method.as_str(), &body))
+                .await;
+            tokio::spawn(on_outcome(handled.outcome));
+            handled.response.into_response()
+        }
+    };
+    axum::Router::new().route(path, axum::routing::any(handler))
 }

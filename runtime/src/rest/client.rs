@@ -150,6 +150,8 @@ pub(super) struct Inner {
     api_key: Option<ApiKey>,
     pub store: Arc<dyn FlowStore>,
     max_download_bytes: u64,
+    /// The relying party's own bound on flows, below the provider's.
+    pub flow_lifetime: Option<Duration>,
 }
 
 impl<P: RestProvider> Clone for RestClient<P> {
@@ -194,6 +196,7 @@ impl<P: RestProvider> RestClient<P> {
             http: None,
             store: None,
             max_download_bytes: DEFAULT_MAX_DOWNLOAD,
+            flow_lifetime: None,
             provider: PhantomData,
         }
     }
@@ -406,6 +409,7 @@ pub struct RestClientBuilder<P: RestProvider> {
     http: Option<HttpClient>,
     store: Option<Arc<dyn FlowStore>>,
     max_download_bytes: u64,
+    flow_lifetime: Option<Duration>,
     provider: PhantomData<fn() -> P>,
 }
 
@@ -444,6 +448,15 @@ impl<P: RestProvider> RestClientBuilder<P> {
     /// when the webhook may reach another instance than the one that started the flow.
     pub fn flow_store(mut self, store: Arc<dyn FlowStore>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// How long a flow lives before its webhook ends it as expired, instead of the
+    /// provider's documented lifetime (IPA's session: 30 minutes): for a relying
+    /// party that wants proofing done sooner. A flow is never given longer than the
+    /// provider keeps it.
+    pub fn flow_lifetime(mut self, lifetime: Duration) -> Self {
+        self.flow_lifetime = Some(lifetime);
         self
     }
 
@@ -535,6 +548,7 @@ impl<P: RestProvider> RestClientBuilder<P> {
                     .store
                     .unwrap_or_else(|| Arc::new(MemoryFlowStore::new())),
                 max_download_bytes: self.max_download_bytes,
+                flow_lifetime: self.flow_lifetime,
             }),
             provider: PhantomData,
         })

@@ -328,7 +328,11 @@ pub(super) async fn remember_flow<P: RestProvider>(
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let expires_ms = u64::try_from((now + start.expires).as_millis()).unwrap_or(u64::MAX);
+    let lifetime = client
+        .inner
+        .flow_lifetime
+        .map_or(start.expires, |own| own.min(start.expires));
+    let expires_ms = u64::try_from((now + lifetime).as_millis()).unwrap_or(u64::MAX);
     let flow = PendingFlow {
         redirect_uri: String::new(),
         nonce: None,
@@ -349,7 +353,7 @@ pub(super) async fn remember_flow<P: RestProvider>(
         .put(
             &flow_key(P::PROFILE.id, &id),
             flow,
-            start.expires + LATE_MEMORY,
+            lifetime + LATE_MEMORY,
         )
         .await
 }
