@@ -20,12 +20,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let options = SandboxOptions {
             clients: vec![client.clone()],
             port,
+            ..SandboxOptions::default()
         };
+        let api_key = options.api_key.clone();
         let sandbox = Sandbox::start(&spec, options)
             .await
             .map_err(|e| e.to_string())?;
-        let endpoints = sandbox.endpoints();
         println!("{} sandbox on {}", spec.spec().name, sandbox.issuer());
+        let rest_urls = sandbox.rest_urls();
+        if !rest_urls.is_empty() {
+            print_rest(spec.spec(), &rest_urls, &client, &api_key);
+            return wait_for_ctrl_c(sandbox).await;
+        }
+        let endpoints = sandbox.endpoints();
         for (name, url) in endpoints.urls() {
             println!("  {name:<24} {url}");
         }
@@ -46,11 +53,50 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             println!("  any documented error:    log in as error:<code> (at the authorization endpoint)");
             println!("                           or error:token:<code>, error:userinfo:<code>, error:revocation:<code>");
         }
-        println!("Ctrl-C stops it.");
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
-        drop(sandbox);
-        Ok(())
+        wait_for_ctrl_c(sandbox).await
     })
+}
+
+async fn wait_for_ctrl_c(sandbox: Sandbox) -> Result<(), String> {
+    println!("Ctrl-C stops it.");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    drop(sandbox);
+    Ok(())
+}
+
+/// A rest provider's sandbox (IDEMIA IPA): its environment URLs, credentials, the
+/// start link's shape and the scripted users. Printing the secrets is the point:
+/// they are the sandbox's fixed test values.
+fn print_rest(
+    spec: &idspec_codegen::model::Spec,
+    urls: &[(String, url::Url)],
+    client: &SandboxClient,
+    api_key: &str,
+) {
+    for (name, url) in urls {
+        println!("  {name:<24} {url}");
+    }
+    println!(
+        "  client credentials       {} / {}",
+        client.client_id,
+        client.client_secret.as_deref().unwrap_or("-")
+    );
+    let header = spec
+        .auth
+        .values()
+        .find_map(|scheme| scheme.api_key.as_ref())
+        .map_or("apikey", |key| key.header.as_str());
+    println!("  API key                  {header}: {api_key}");
+    for link in spec.links.values() {
+        println!("  start link               {}", link.url);
+    }
+    println!("  webhooks                 posted to the session's callbackUrl (loopback only)");
+    if let Some(sandbox_spec) = &spec.sandbox {
+        println!("  scripted users (buttons on the start page):");
+        for user in &sandbox_spec.users {
+            println!("    {:<22} {}", user.name, user.outcome_text(false));
+        }
+    }
 }

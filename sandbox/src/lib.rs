@@ -19,6 +19,19 @@
 //! is recorded ([`Sandbox::notifications`]) and can be sent again
 //! ([`Sandbox::replay_notification`]).
 //!
+//! Rest providers (IDEMIA's Identity Proofing App) are no login: the sandbox
+//! serves their client credentials token endpoint, the session operation, the
+//! person's start page, and the identity and its proof file behind the API key, at
+//! the paths of the spec's first environment ([`Sandbox::rest_urls`] points a client
+//! at them). What happens between is a proofing-session simulation, not the
+//! provider's: on the start page the person picks a scripted user instead of
+//! showing a document and a face; after the user's delay the session finishes once,
+//! a verified user gets a fictional identity (with a streamed tar.gz proof file, its
+//! size set by [`Sandbox::set_proof_padding`]), and the end-of-process webhook is
+//! posted to the session's `callbackUrl` (loopback only), retried as the spec says.
+//! Every attempt is recorded ([`Sandbox::webhook_deliveries`],
+//! [`Sandbox::wait_for_webhook`]) and can be sent again ([`Sandbox::replay_webhook`]).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let spec = idspec_codegen::load_file("specs/mobileid.yaml")?;
@@ -36,6 +49,7 @@ mod jwe;
 mod jws;
 mod keys;
 mod page;
+mod proofing;
 mod request;
 mod request_object;
 mod routes;
@@ -50,6 +64,7 @@ use idspec_codegen::ValidatedSpec;
 use url::Url;
 
 pub use backchannel::NotificationRecord;
+pub use proofing::WebhookRecord;
 pub use state::{SandboxClient, UserinfoResponse};
 
 /// How a sandbox is set up.
@@ -60,6 +75,13 @@ pub struct SandboxOptions {
     pub clients: Vec<SandboxClient>,
     /// The port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Rest providers: the API key the identity endpoints take (in the header the
+    /// spec's `api_key` scheme names). By default `sandbox-api-key`.
+    pub api_key: String,
+    /// Rest providers: how long the client credentials tokens live (IPA's
+    /// document: 3600 s, the default); a short one lets a test see renewal.
+    /// `expires_in` carries it in whole seconds.
+    pub access_token_lifetime: std::time::Duration,
 }
 
 impl Default for SandboxOptions {
@@ -67,6 +89,8 @@ impl Default for SandboxOptions {
         Self {
             clients: vec![SandboxClient::default()],
             port: 0,
+            api_key: "sandbox-api-key".to_owned(),
+            access_token_lifetime: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -114,7 +138,7 @@ impl Sandbox {
         let state = Arc::new(state::State::new(
             spec.spec().clone(),
             issuer.clone(),
-            options.clients,
+            options,
         )?);
         let router = routes::router(Arc::clone(&state));
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
@@ -148,7 +172,8 @@ impl Sandbox {
     }
 
     /// The endpoints to point a client at: discovered for OpenID Connect providers,
-    /// listed for OAuth 2 providers, which publish no discovery document.
+    /// listed for OAuth 2 providers, which publish no discovery document. Rest
+    /// providers have none of these: see [`Sandbox::rest_urls`].
     pub fn endpoints(&self) -> idspec_runtime::Endpoints {
         let paths = routes::Paths::of(&self.state.spec);
         let url = |path: &str| Url::parse(&format!("{}{path}", self.issuer)).ok();
@@ -220,6 +245,72 @@ impl Sandbox {
     /// status the relying party answered, or why the call failed.
     pub async fn replay_notification(&self, auth_req_id: &str) -> Result<u16, String> {
         backchannel::replay(&self.state, auth_req_id).await
+    }
+
+    /// Rest providers: each environment URL of the spec (`cognito_url`,
+    /// `create_session_url`, …) by name, as the sandbox serves it: the same path on
+    /// the sandbox's host. Empty for the other families.
+    pub fn rest_urls(&self) -> Vec<(String, Url)> {
+        let Some(rest) = proofing::Rest::of(&self.state) else {
+            return Vec::new();
+        };
+        rest.proofing
+            .config
+            .urls
+            .iter()
+            .filter_map(|(name, path)| {
+                let url = Url::parse(&format!("{}{path}", self.issuer)).ok()?;
+                Some((name.clone(), url))
+            })
+            .collect()
+    }
+
+    /// Rest providers: how many requests reached the token endpoint, refused ones
+    /// included.
+    pub fn token_requests(&self) -> usize {
+        proofing::Rest::of(&self.state).map_or(0, |rest| rest.proofing.token_requests())
+    }
+
+    /// Rest providers: makes the session expire now, as if its lifetime had passed;
+    /// whether the session exists.
+    pub fn expire_session(&self, session_id: &str) -> bool {
+        proofing::Rest::of(&self.state).is_some_and(|rest| rest.proofing.expire(session_id))
+    }
+
+    /// Rest providers: the size of the padding file in the proof archives served
+    /// from now on (64 KiB by default; at most 8 GiB - 1, what a tar header holds).
+    pub fn set_proof_padding(&self, bytes: u64) {
+        if let Some(rest) = proofing::Rest::of(&self.state) {
+            rest.proofing.set_proof_padding(bytes);
+        }
+    }
+
+    /// Rest providers: every webhook attempt so far, retries and replays included,
+    /// oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookRecord> {
+        proofing::Rest::of(&self.state).map_or_else(Vec::new, |rest| rest.proofing.webhooks())
+    }
+
+    /// Rest providers: the attempts of the webhook delivery for `session_id` once it
+    /// is over (answered with a 2xx status, or the retries spent), waiting up to
+    /// `timeout`; `None` if it is not over by then, or there is none to wait for
+    /// (an unknown session, a session without `callbackUrl`).
+    pub async fn wait_for_webhook(
+        &self,
+        session_id: &str,
+        timeout: std::time::Duration,
+    ) -> Option<Vec<WebhookRecord>> {
+        let rest = proofing::Rest::of(&self.state)?;
+        proofing::wait_for(&rest.proofing, session_id, timeout).await
+    }
+
+    /// Rest providers: posts the webhook of `session_id` once more, the same body, as
+    /// a retry after a lost answer or an attacker would; the status the relying
+    /// party answered, or why the call failed.
+    pub async fn replay_webhook(&self, session_id: &str) -> Result<u16, String> {
+        let rest = proofing::Rest::of(&self.state)
+            .ok_or_else(|| "this sandbox serves no rest provider".to_owned())?;
+        proofing::replay(&rest, session_id).await
     }
 }
 

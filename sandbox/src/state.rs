@@ -163,39 +163,43 @@ pub(crate) struct State {
     pub closed: tokio::sync::watch::Sender<bool>,
     /// Woken whenever a notification is recorded.
     pub delivered: tokio::sync::Notify,
+    /// The proofing-session simulation, for a rest spec.
+    pub proofing: Option<std::sync::Arc<crate::proofing::Proofing>>,
 }
 
 impl State {
     pub(crate) fn new(
         spec: Spec,
         issuer: String,
-        clients: Vec<SandboxClient>,
+        options: crate::SandboxOptions,
     ) -> Result<Self, StartError> {
         use idspec_codegen::model::Family;
+        let mut proofing = None;
         match spec.family {
             Family::Oidc | Family::Oauth2 => {}
+            Family::Rest => {
+                proofing = Some(std::sync::Arc::new(crate::proofing::Proofing::new(
+                    &spec, &options,
+                )?));
+            }
             Family::Backchannel if spec.backchannel.is_some() => {}
             Family::Backchannel => {
                 return Err(StartError::Unsupported(
                     "family backchannel without a `backchannel` section".to_owned(),
                 ))
             }
-            other => {
-                return Err(StartError::Unsupported(format!(
-                    "family {other:?} is served once its first provider arrives"
-                )))
-            }
         }
         let keys = KeyRing::new(&spec).map_err(|e| StartError::Unsupported(e.to_string()))?;
         Ok(Self {
             spec,
             issuer,
-            clients,
+            clients: options.clients,
             keys,
             store: Mutex::new(Store::default()),
             http: OnceLock::new(),
             closed: tokio::sync::watch::channel(false).0,
             delivered: tokio::sync::Notify::new(),
+            proofing,
         })
     }
 

@@ -1,7 +1,8 @@
 //! A scripted person: opens the authorization URL, and on the sandbox's login page
 //! approves (or cancels) as a given user, the way a browser would; or, for a
-//! backchannel provider, answers on the sandbox's simulated phone. For tests and the
-//! demo; people use the pages themselves.
+//! backchannel provider, answers on the sandbox's simulated phone; or, for a rest
+//! provider, ends a proofing session on its start page. For tests and the demo;
+//! people use the pages themselves.
 
 use idspec_codegen::model::{ParMode, Spec, Via};
 use idspec_runtime::AuthorizationParams;
@@ -156,6 +157,65 @@ pub async fn answer_on_phone(
         "the phone answered {status}: {}",
         text_of(&body)
     )))
+}
+
+/// On a rest provider's start page (the URL the relying party sends the person,
+/// `…/ipa/start?session-id=…`), finishes the proofing as the scripted `user`, the way
+/// a browser would: opens the page and posts its form with that user's button.
+/// Returns where the browser was sent (the session's `gotoUrl`), without fetching
+/// it; `None` when the sandbox showed its "finished" page instead.
+pub async fn prove_identity(start_url: &Url, user: &str) -> Result<Option<Url>, String> {
+    let http = user_agent().map_err(|e| e.0)?;
+    let page = http
+        .get(start_url.clone())
+        .send()
+        .await
+        .map_err(|e| format!("GET the start page: {e}"))?;
+    let status = page.status();
+    let html = page
+        .text()
+        .await
+        .map_err(|e| format!("reading the start page: {e}"))?;
+    if !status.is_success() {
+        return Err(format!(
+            "the start page answered {status}: {}",
+            text_of(&html)
+        ));
+    }
+    let action = attribute_after(&html, "id=\"proofing-form\"", "action")
+        .ok_or("the start page has no proofing form")?;
+    let action = start_url
+        .join(&action)
+        .map_err(|e| format!("bad form action {action}: {e}"))?;
+    let field = attribute_after(&html, "id=\"session-field\"", "name")
+        .ok_or("the start page's form names no session")?;
+    let session = attribute_after(&html, "id=\"session-field\"", "value")
+        .ok_or("the start page's form names no session")?;
+    let answer = http
+        .post(action)
+        .form(&[(field.as_str(), session.as_str()), ("user", user)])
+        .send()
+        .await
+        .map_err(|e| format!("POST the start page's form: {e}"))?;
+    let status = answer.status();
+    let location = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match location {
+        Some(location) if status.is_redirection() => Url::parse(&location)
+            .map(Some)
+            .map_err(|e| format!("bad Location {location}: {e}")),
+        _ if status.is_success() => Ok(None),
+        _ => {
+            let body = answer.text().await.unwrap_or_default();
+            Err(format!(
+                "the start page's form answered {status}: {}",
+                text_of(&body)
+            ))
+        }
+    }
 }
 
 /// The value of `attribute` in the tag that contains `marker`.

@@ -137,9 +137,15 @@ async fn setup() -> Setup {
             ..SandboxClient::default()
         },
     ];
-    let sandbox = Sandbox::start(&spec, SandboxOptions { clients, port: 0 })
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(
+        &spec,
+        SandboxOptions {
+            clients,
+            ..SandboxOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     Setup {
         sandbox,
         signing,

@@ -14,17 +14,22 @@
 //! typed userinfo; then every scripted outcome, and a forged, a replayed and a late
 //! notification.
 //!
-//! Nothing here knows a provider: the spec says which scopes, login parameter,
+//! Nothing here knows a login provider: the spec says which scopes, login parameter,
 //! variants and scripted users there are, so a new spec gets its demo without new code.
+//! A `rest` provider is the exception: its operations are types of its generated
+//! module, so its demo names them (`proofing`: IDEMIA's Identity Proofing App, token,
+//! session, the user's proofing, the webhook, the identity and the saved proof file).
 
 mod backchannel;
+#[cfg(feature = "idemia_ipa")]
+mod proofing;
 
 use std::fmt::Write as _;
 
 use idspec::runtime::jose::{RelyingPartyKeys, SigningAlg, SigningKey};
 use idspec::runtime::{
     AuthorizationParams, ClaimFields, Client, ClientAuthMethod, Error, ErrorMetadata, HttpClient,
-    Provider, ProviderErrorCode, ProviderVisitor, RequestObject,
+    Provider, ProviderErrorCode, ProviderVisitor, RequestObject, RestProvider,
 };
 use idspec_codegen::model::{ClientAuthMethod as SpecAuth, Outcome, Spec};
 use idspec_codegen::ValidatedSpec;
@@ -68,6 +73,38 @@ struct Demo {
 }
 
 impl ProviderVisitor for Demo {
+    fn visit_rest<P: RestProvider>(&mut self, spec_yaml: &'static str) {
+        let id = P::PROFILE.id;
+        if !self.selected(id) {
+            return;
+        }
+        self.providers += 1;
+        println!("== {} ({id}) ==", P::PROFILE.name);
+        let spec = match idspec_codegen::load(format!("{id}.yaml"), spec_yaml) {
+            Ok(spec) => spec,
+            Err(diagnostics) => {
+                self.failed += 1;
+                println!("[FAILED] spec: {diagnostics}");
+                return;
+            }
+        };
+        let mut steps = Steps::default();
+        match id {
+            #[cfg(feature = "idemia_ipa")]
+            "idemia_ipa" => self.runtime.block_on(proofing::drive(&spec, &mut steps)),
+            _ => {
+                let _ = spec;
+                steps.report(
+                    "demo",
+                    Err(format!("no demo drives the operations of `{id}` yet")),
+                );
+            }
+        }
+        self.passed += steps.passed;
+        self.failed += steps.failed;
+        println!();
+    }
+
     fn visit<P: Provider>(&mut self, spec_yaml: &'static str) {
         let id = P::PROFILE.id;
         if !self.only.is_empty()
@@ -107,6 +144,16 @@ impl ProviderVisitor for Demo {
         self.passed += steps.passed;
         self.failed += steps.failed;
         println!();
+    }
+}
+
+impl Demo {
+    fn selected(&self, id: &str) -> bool {
+        self.only.is_empty()
+            || self
+                .only
+                .iter()
+                .any(|o| o == id || o.ends_with(&format!("{id}.yaml")))
     }
 }
 

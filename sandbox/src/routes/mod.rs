@@ -6,6 +6,7 @@ mod backchannel;
 mod discovery;
 mod par;
 mod phone;
+mod proofing;
 mod revocation;
 mod token;
 mod userinfo;
@@ -91,6 +92,10 @@ pub(crate) const ROTATE_KEYS: &str = "/sandbox/rotate-keys";
 pub(crate) const PHONE: &str = "/sandbox/phone";
 
 pub(crate) fn router(state: Arc<State>) -> Router {
+    // A rest provider has none of the login endpoints: its own paths only.
+    if let Some(rest) = crate::proofing::Rest::of(&state) {
+        return proofing::router(rest);
+    }
     let paths = Paths::of(&state.spec);
     let router = Router::new();
     // A backchannel provider has no front channel: its requests are posted by the

@@ -157,9 +157,15 @@ pub async fn start_with(id_token_encryption: &str, options: SpecOptions) -> Setu
             ..SandboxClient::default()
         },
     ];
-    let sandbox = Sandbox::start(&spec, SandboxOptions { clients, port: 0 })
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start(
+        &spec,
+        SandboxOptions {
+            clients,
+            ..SandboxOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     Setup { sandbox, keys }
 }
 
