@@ -12,6 +12,10 @@
 //! - `tests/ui/compile-fail/imid/*.rs`: imID, backchannel: a request names the
 //!   user's phone, the protocol's members are the runtime's, ACR values are typed,
 //!   there is no front channel.
+//! - `tests/ui/compile-fail/idemia_ipa/*.rs`: IDEMIA's Identity Proofing App, REST
+//!   operations and a webhook: a download is streamed and JSON is sent, an
+//!   operation takes its URL's parameters, a session id is a UUID, a client handles
+//!   its own provider's webhooks only.
 //! - `tests/ui/pass/**`: the documented API, and `provider!` with a user's own spec.
 //!
 //! After an intended change, re-pin with `TRYBUILD=overwrite cargo test --test
@@ -38,5 +42,9 @@ fn ui() {
     if cfg!(feature = "imid") {
         t.compile_fail("tests/ui/compile-fail/imid/*.rs");
         t.pass("tests/ui/pass/imid/*.rs");
+    }
+    if cfg!(feature = "idemia_ipa") {
+        t.compile_fail("tests/ui/compile-fail/idemia_ipa/*.rs");
+        t.pass("tests/ui/pass/idemia_ipa/*.rs");
     }
 }

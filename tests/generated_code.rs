@@ -80,6 +80,13 @@ fn imid_module_is_pinned_as_compiled() {
     pinned_as_compiled("imid", "imid.yaml", COMPILED_IMID);
 }
 
+#[cfg(feature = "idemia_ipa")]
+#[test]
+fn idemia_ipa_module_is_pinned_as_compiled() {
+    const COMPILED_IDEMIA_IPA: &str = include_str!(concat!(env!("OUT_DIR"), "/idemia_ipa.rs"));
+    pinned_as_compiled("idemia_ipa", "idemia-ipa.yaml", COMPILED_IDEMIA_IPA);
+}
+
 #[cfg(feature = "mobileid")]
 #[test]
 fn mobileid_module_is_pinned_as_compiled() {

@@ -136,12 +136,16 @@ pub(super) fn test_users(cx: &Context<'_>) -> TokenStream {
         let name = format_ident!("{}", user.name);
         let login = &user.login;
         let outcome = user.outcome_text(true);
-        let doc = match &user.doc {
-            Some(doc) => format!(
+        let rest = cx.spec.family == crate::model::Family::Rest;
+        let doc = match (&user.doc, rest) {
+            // Not a login: the user's scripted session says it all.
+            (Some(doc), true) => format!("`{login}`: {}.", doc.trim().trim_end_matches('.')),
+            (None, true) => format!("`{login}`: the session {outcome}."),
+            (Some(doc), false) => format!(
                 "`{login}`: {}. Logging in {outcome}.",
                 doc.trim().trim_end_matches('.')
             ),
-            None => format!("`{login}`: logging in {outcome}."),
+            (None, false) => format!("`{login}`: logging in {outcome}."),
         };
         let doc = super::doc_attr(Some(&doc));
         quote!(#doc pub const #name: &str = #login;)

@@ -36,6 +36,7 @@ pub(super) fn check(
             ("operations", !spec.operations.is_empty()),
             ("webhooks", !spec.webhooks.is_empty()),
             ("links", !spec.links.is_empty()),
+            ("verified_id", spec.verified_id.is_some()),
         ] {
             if present {
                 report(
@@ -174,7 +175,10 @@ pub(super) fn check(
             report(
                 DiagnosticClass::Inconsistent,
                 &path.key("body"),
-                format!("a {:?} request has no body", operation.method).to_uppercase(),
+                format!(
+                    "a {} request has no body",
+                    format!("{:?}", operation.method).to_uppercase()
+                ),
             );
         }
         let response = &operation.response;

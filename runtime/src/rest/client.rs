@@ -26,6 +26,10 @@ pub type Result<T, P> = std::result::Result<T, crate::Error<<P as RestProvider>:
 /// images, small enough that a runaway response cannot fill a disk.
 pub const DEFAULT_MAX_DOWNLOAD: u64 = 512 * 1024 * 1024;
 
+/// The default bound on a whole download: a proof archive at a slow but steady
+/// megabit per second.
+pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
 /// Why a REST call was not made or its answer not used, beyond what the provider
 /// reported.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +154,7 @@ pub(super) struct Inner {
     api_key: Option<ApiKey>,
     pub store: Arc<dyn FlowStore>,
     max_download_bytes: u64,
+    download_timeout: Duration,
     /// The relying party's own bound on flows, below the provider's.
     pub flow_lifetime: Option<Duration>,
 }
@@ -196,6 +201,7 @@ impl<P: RestProvider> RestClient<P> {
             http: None,
             store: None,
             max_download_bytes: DEFAULT_MAX_DOWNLOAD,
+            download_timeout: DEFAULT_DOWNLOAD_TIMEOUT,
             flow_lifetime: None,
             provider: PhantomData,
         }
@@ -236,18 +242,27 @@ impl<P: RestProvider> RestClient<P> {
         };
         let value: serde_json::Value = serde_json::from_slice(&raw.body)
             .map_err(|_| malformed(ResponseProblem::NotJson, &raw))?;
-        if let Some(start) = &profile.starts_flow {
-            let id = value
-                .get(start.id)
-                .and_then(|v| v.as_str())
-                .filter(|id| !id.is_empty())
-                .ok_or(RestError::MissingFlowId {
-                    operation: profile.name,
-                    member: start.id,
-                })?;
-            super::webhook::remember_flow(self, profile, start, id).await?;
+        let flow_id = match &profile.starts_flow {
+            Some(start) => Some(
+                value
+                    .get(start.id)
+                    .and_then(|v| v.as_str())
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .ok_or(RestError::MissingFlowId {
+                        operation: profile.name,
+                        member: start.id,
+                    })?,
+            ),
+            None => None,
+        };
+        let response =
+            serde_json::from_value(value).map_err(|_| malformed(ResponseProblem::Shape, &raw))?;
+        // Only a response the caller receives starts a flow.
+        if let (Some(start), Some(id)) = (&profile.starts_flow, flow_id) {
+            super::webhook::remember_flow(self, profile, start, &id).await?;
         }
-        serde_json::from_value(value).map_err(|_| malformed(ResponseProblem::Shape, &raw).into())
+        Ok(response)
     }
 
     /// Runs a download operation, streaming the body to `out` chunk by chunk: memory
@@ -309,6 +324,11 @@ impl<P: RestProvider> RestClient<P> {
                     reqwest::header::ACCEPT,
                     profile.media_type.unwrap_or("application/json"),
                 );
+            if streamed {
+                // The HTTP client's timeout bounds the wait for the headers and for
+                // each chunk; the whole download gets its own, longer bound.
+                request = request.timeout(self.inner.download_timeout);
+            }
             if let Some(body) = &body {
                 request = request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -409,6 +429,7 @@ pub struct RestClientBuilder<P: RestProvider> {
     http: Option<HttpClient>,
     store: Option<Arc<dyn FlowStore>>,
     max_download_bytes: u64,
+    download_timeout: Duration,
     flow_lifetime: Option<Duration>,
     provider: PhantomData<fn() -> P>,
 }
@@ -457,6 +478,14 @@ impl<P: RestProvider> RestClientBuilder<P> {
     /// provider keeps it.
     pub fn flow_lifetime(mut self, lifetime: Duration) -> Self {
         self.flow_lifetime = Some(lifetime);
+        self
+    }
+
+    /// How long a whole download may take (default [`DEFAULT_DOWNLOAD_TIMEOUT`]);
+    /// the HTTP client's timeout still bounds the wait for the response and for
+    /// each chunk of it, so a stalled download fails sooner.
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = timeout;
         self
     }
 
@@ -548,6 +577,7 @@ impl<P: RestProvider> RestClientBuilder<P> {
                     .store
                     .unwrap_or_else(|| Arc::new(MemoryFlowStore::new())),
                 max_download_bytes: self.max_download_bytes,
+                download_timeout: self.download_timeout,
                 flow_lifetime: self.flow_lifetime,
             }),
             provider: PhantomData,

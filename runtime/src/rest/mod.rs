@@ -30,7 +30,10 @@ use serde::Serialize;
 use crate::error::ProviderErrorCode;
 use crate::profile::{ClientAuthMethod, EnvironmentKind, ErrorDialect};
 
-pub use client::{RestClient, RestClientBuilder, RestError, RestTarget, DEFAULT_MAX_DOWNLOAD};
+pub use client::{
+    RestClient, RestClientBuilder, RestError, RestTarget, DEFAULT_DOWNLOAD_TIMEOUT,
+    DEFAULT_MAX_DOWNLOAD,
+};
 pub use download::Downloaded;
 pub use webhook::{
     Completed, WebhookHandled, WebhookOutcome, WebhookRejection, WebhookRequest, WebhookResponse,

@@ -238,10 +238,10 @@ impl<P: RestProvider> RestClient<P> {
             let Some(value) = members.get(*member).filter(|v| !v.is_null()) else {
                 continue;
             };
-            let on_origin = value
-                .as_str()
-                .and_then(|text| url::Url::parse(text).ok())
-                .is_some_and(|url| self.same_origin(origin, &url));
+            let Some(text) = value.as_str() else {
+                return malformed("a URL member is not text");
+            };
+            let on_origin = url::Url::parse(text).is_ok_and(|url| self.same_origin(origin, &url));
             if !on_origin {
                 return WebhookHandled::rejected(WebhookRejection::ForeignUrl { member, origin });
             }
@@ -350,11 +350,7 @@ pub(super) async fn remember_flow<P: RestProvider>(
     client
         .inner
         .store
-        .put(
-            &flow_key(P::PROFILE.id, &id),
-            flow,
-            lifetime + LATE_MEMORY,
-        )
+        .put(&flow_key(P::PROFILE.id, &id), flow, lifetime + LATE_MEMORY)
         .await
 }
 
