@@ -209,18 +209,12 @@ impl HttpClient {
             .timeout(self.inner.timeout)
     }
 
-    /// Sends a request and reads the whole response, whatever its status: the
-    /// caller decides what a non-2xx status means for its endpoint.
-    ///
-    /// Fails on a transport error, after the timeout (which also bounds reading the
-    /// body), on a body over the limit (as soon as it is known to be), on any 3xx,
-    /// and before sending anything if the URL is not allowed by
-    /// [`HttpClient::check_url`].
-    pub async fn execute(
+    /// Builds the request, checks its URL, and opens its span.
+    fn prepare(
         &self,
         endpoint: EndpointKind,
         request: RequestBuilder,
-    ) -> Result<RawResponse, HttpError> {
+    ) -> Result<(reqwest::Request, tracing::Span), HttpError> {
         let request = request.build().map_err(|source| HttpError::Transport {
             endpoint,
             source: source.without_url(),
@@ -244,6 +238,22 @@ impl HttpClient {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
+        Ok((request, span))
+    }
+
+    /// Sends a request and reads the whole response, whatever its status: the
+    /// caller decides what a non-2xx status means for its endpoint.
+    ///
+    /// Fails on a transport error, after the timeout (which also bounds reading the
+    /// body), on a body over the limit (as soon as it is known to be), on any 3xx,
+    /// and before sending anything if the URL is not allowed by
+    /// [`HttpClient::check_url`].
+    pub async fn execute(
+        &self,
+        endpoint: EndpointKind,
+        request: RequestBuilder,
+    ) -> Result<RawResponse, HttpError> {
+        let (request, span) = self.prepare(endpoint, request)?;
         let started = Instant::now();
         // The outer deadline also covers request builders that did not come from
         // `request()` and so carry no timeout of their own.
@@ -309,25 +319,7 @@ impl HttpClient {
         endpoint: EndpointKind,
         request: RequestBuilder,
     ) -> Result<Result<reqwest::Response, RawResponse>, HttpError> {
-        let request = request.build().map_err(|source| HttpError::Transport {
-            endpoint,
-            source: source.without_url(),
-        })?;
-        if !self.is_allowed(request.url()) {
-            return Err(HttpError::InsecureUrl {
-                endpoint,
-                url: redact_url(request.url()),
-            });
-        }
-        let span = tracing::info_span!(
-            "idspec.http",
-            endpoint = %endpoint,
-            method = %request.method(),
-            host = request.url().host_str().unwrap_or_default(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            streamed = true,
-        );
+        let (request, span) = self.prepare(endpoint, request)?;
         let response = tokio::time::timeout(self.inner.timeout, self.start(endpoint, request))
             .instrument(span)
             .await

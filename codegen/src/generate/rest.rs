@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::types::{define, define_inline, field_attrs, rust_type};
+use super::types::{define, define_inline, rust_type, struct_fields, StructFields};
 use super::{doc_attr, Context};
 use crate::ident;
 use crate::model::{
@@ -374,44 +374,20 @@ fn operation(cx: &Context<'_>, name: &str, op: &OperationSpec) -> TokenStream {
         .map(|(doc, ident, ty)| quote!(#doc #[serde(skip)] pub #ident: #ty,))
         .collect();
     let mut inline = params.inline.clone();
-    let mut setters = Vec::new();
-    let mut body_args = Vec::new();
-    let mut body_inits = Vec::new();
-    for (wire, field) in op.body.iter().flatten() {
-        let rust = names::field(wire, field);
-        let field_ident = format_ident!("{rust}");
-        let field_owner = names::field_owner(&type_name, &rust);
-        define_inline(
-            cx,
-            &field_owner,
-            &field.ty,
-            field.doc.as_deref(),
-            &mut inline,
-        );
-        let ty = rust_type(cx, &field_owner, &field.ty);
-        let attrs = field_attrs(cx, wire, &rust, &field.ty, &field.accept, field.required);
-        let doc = doc_attr(Some(&match &field.doc {
-            Some(doc) => format!("`{wire}`: {}", doc.trim()),
-            None => format!("`{wire}`"),
-        }));
-        if field.required {
-            fields.push(quote! { #doc #attrs pub #field_ident: #ty, });
-            body_args.push(quote!(#field_ident: impl Into<#ty>));
-            body_inits.push(quote!(#field_ident: #field_ident.into(),));
-        } else {
-            fields.push(quote! { #doc #attrs pub #field_ident: Option<#ty>, });
-            body_inits.push(quote!(#field_ident: None,));
-            let setter = format_ident!("with_{}", rust.trim_end_matches('_'));
-            let setter_doc = format!(" Sets `{wire}`.");
-            setters.push(quote! {
-                #[doc = #setter_doc]
-                pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
-                    self.#field_ident = Some(value.into());
-                    self
-                }
-            });
-        }
+    let body = op.body.clone().unwrap_or_default();
+    for (wire, field) in &body {
+        let owner = names::field_owner(&type_name, &names::field(wire, field));
+        define_inline(cx, &owner, &field.ty, field.doc.as_deref(), &mut inline);
     }
+    let StructFields {
+        fields: body_fields,
+        required_params: body_args,
+        required_inits,
+        optional_inits,
+        setters,
+    } = struct_fields(cx, &type_name, &body);
+    fields.extend(body_fields);
+    let body_inits = required_inits.into_iter().chain(optional_inits);
     // Parameters first, then required body members, as `new` takes them.
     let args = params.args.iter().cloned().chain(body_args);
     let inits = params.inits.iter().cloned().chain(body_inits);

@@ -258,35 +258,13 @@ fn object_struct(
     let serde_crate = cx.serde_crate();
     let ident = format_ident!("{name}");
     let doc = doc_attr(doc);
-    let mut fields = Vec::new();
-    let mut required_params = Vec::new();
-    let mut required_inits = Vec::new();
-    let mut optional_inits = Vec::new();
-    let mut setters = Vec::new();
-    for (wire, field) in &object.fields {
-        let rust = names::field(wire, field);
-        let field_ident = format_ident!("{rust}");
-        let ty = rust_type(cx, &names::field_owner(name, &rust), &field.ty);
-        let attrs = field_attrs(cx, wire, &rust, &field.ty, &field.accept, field.required);
-        let field_doc = doc_attr(Some(&field_doc(wire, field)));
-        if field.required {
-            fields.push(quote! { #field_doc #attrs pub #field_ident: #ty, });
-            required_params.push(quote!(#field_ident: impl Into<#ty>));
-            required_inits.push(quote!(#field_ident: #field_ident.into(),));
-        } else {
-            fields.push(quote! { #field_doc #attrs pub #field_ident: Option<#ty>, });
-            optional_inits.push(quote!(#field_ident: None,));
-            let setter = format_ident!("with_{}", rust.trim_end_matches('_'));
-            let setter_doc = format!(" Sets `{wire}`.");
-            setters.push(quote! {
-                #[doc = #setter_doc]
-                pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
-                    self.#field_ident = Some(value.into());
-                    self
-                }
-            });
-        }
-    }
+    let StructFields {
+        fields,
+        required_params,
+        required_inits,
+        optional_inits,
+        setters,
+    } = struct_fields(cx, name, &object.fields);
     // Where nothing is required, `new()` takes nothing: `Default` as well, as
     // clippy and users expect.
     let default_impl = if required_params.is_empty() {
@@ -326,6 +304,61 @@ fn object_struct(
 
         #default_impl
     }
+}
+
+/// The members of a generated struct with serde attributes, what `new` takes and
+/// sets, and a `with_` setter per optional member.
+pub(super) struct StructFields {
+    pub fields: Vec<TokenStream>,
+    pub required_params: Vec<TokenStream>,
+    pub required_inits: Vec<TokenStream>,
+    pub optional_inits: Vec<TokenStream>,
+    pub setters: Vec<TokenStream>,
+}
+
+/// The [`StructFields`] of `fields`, members of the struct `name` (whose inline
+/// types are defined elsewhere).
+pub(super) fn struct_fields(
+    cx: &Context<'_>,
+    name: &str,
+    fields: &indexmap::IndexMap<String, FieldSpec>,
+) -> StructFields {
+    let mut out = StructFields {
+        fields: Vec::new(),
+        required_params: Vec::new(),
+        required_inits: Vec::new(),
+        optional_inits: Vec::new(),
+        setters: Vec::new(),
+    };
+    for (wire, field) in fields {
+        let rust = names::field(wire, field);
+        let field_ident = format_ident!("{rust}");
+        let ty = rust_type(cx, &names::field_owner(name, &rust), &field.ty);
+        let attrs = field_attrs(cx, wire, &rust, &field.ty, &field.accept, field.required);
+        let field_doc = doc_attr(Some(&field_doc(wire, field)));
+        if field.required {
+            out.fields
+                .push(quote! { #field_doc #attrs pub #field_ident: #ty, });
+            out.required_params
+                .push(quote!(#field_ident: impl Into<#ty>));
+            out.required_inits
+                .push(quote!(#field_ident: #field_ident.into(),));
+        } else {
+            out.fields
+                .push(quote! { #field_doc #attrs pub #field_ident: Option<#ty>, });
+            out.optional_inits.push(quote!(#field_ident: None,));
+            let setter = format_ident!("with_{}", rust.trim_end_matches('_'));
+            let setter_doc = format!(" Sets `{wire}`.");
+            out.setters.push(quote! {
+                #[doc = #setter_doc]
+                pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
+                    self.#field_ident = Some(value.into());
+                    self
+                }
+            });
+        }
+    }
+    out
 }
 
 fn field_doc(wire: &str, field: &FieldSpec) -> String {
