@@ -349,26 +349,7 @@ async fn deliver(state: &State, call: Call, replay: bool) -> Result<u16, String>
 }
 
 async fn post(state: &State, uri: &str, bearer: &str, body: Vec<u8>) -> Result<u16, String> {
-    let response = state
-        .http()
-        .post(uri)
-        .bearer_auth(bearer)
-        .header(axum::http::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await
-        .map_err(|error| {
-            // reqwest's own message hides the cause ("connection refused").
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text
-        })?;
-    Ok(response.status().as_u16())
+    state.post_json(uri, Some(bearer), body).await
 }
 
 /// Sends `id`'s notification again, byte for byte, with the same bearer.

@@ -206,6 +206,36 @@ impl State {
     /// The HTTP client that calls relying parties: no redirects followed (a
     /// provider posts to the registered URI only), no proxy (the relying party of a
     /// test listens on loopback), and a bounded wait.
+    /// Posts a JSON `body` to a relying party (a notification, a webhook), with a
+    /// bearer token if given; the status, or why no answer came.
+    pub(crate) async fn post_json(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<u16, String> {
+        let mut request = self
+            .http()
+            .post(url)
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.map_err(|error| {
+            // reqwest's own message hides the cause ("connection refused").
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text
+        })?;
+        Ok(response.status().as_u16())
+    }
+
     pub(crate) fn http(&self) -> &reqwest::Client {
         self.http.get_or_init(|| {
             reqwest::Client::builder()

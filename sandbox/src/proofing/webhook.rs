@@ -54,26 +54,7 @@ pub(super) async fn deliver(rest: &Rest, session_id: &str, callback: &Url, body:
 /// Posts `body` once; the status, or why no answer came.
 async fn post(rest: &Rest, callback: &Url, body: &Value) -> Result<u16, String> {
     let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-    let response = rest
-        .state
-        .http()
-        .post(callback.clone())
-        .header(axum::http::header::CONTENT_TYPE, "application/json")
-        .body(bytes)
-        .send()
-        .await
-        .map_err(|error| {
-            // reqwest's own message hides the cause ("connection refused").
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text
-        })?;
-    Ok(response.status().as_u16())
+    rest.state.post_json(callback.as_str(), None, bytes).await
 }
 
 fn record(
