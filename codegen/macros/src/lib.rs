@@ -75,5 +75,10 @@ fn resolve(written: &str) -> Option<PathBuf> {
     }
     let caller = proc_macro::Span::call_site().local_file()?;
     let candidate = caller.parent()?.join(written);
-    candidate.is_file().then_some(candidate)
+    // The caller's path may be relative to rustc's working directory, and the path
+    // is tracked with `include_str!`, which resolves a relative path against the
+    // calling file: only an absolute path means the same file to both.
+    candidate
+        .is_file()
+        .then(|| std::fs::canonicalize(&candidate).unwrap_or(candidate))
 }

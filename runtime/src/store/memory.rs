@@ -6,12 +6,46 @@ use std::time::{Duration, Instant};
 
 use super::{FlowStore, PendingFlow, StoreError, StoreErrorKind, StoreFuture};
 
+/// How long expired flows may linger at most before a write sweeps them out.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The smallest size at which growth alone triggers a sweep.
+const MIN_SWEEP_LEN: usize = 1024;
+
 /// An in-process [`FlowStore`] with expiry. Right for a single instance; use a shared
 /// store (`RedisFlowStore`, cargo feature `redis`) when callbacks may land on another
 /// instance.
+///
+/// Expired flows are never returned. They are swept out on a write once the map has
+/// doubled since the last sweep or a minute has passed, so abandoned logins cannot
+/// accumulate without bound, and a write costs O(1) amortized however many flows
+/// are pending (a sweep on every write cost O(n) each: 100,000 pending logins made
+/// every start scan 100,000 entries).
 #[derive(Debug, Default)]
 pub struct MemoryFlowStore {
-    entries: Mutex<HashMap<String, (Instant, PendingFlow)>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    flows: HashMap<String, (Instant, PendingFlow)>,
+    /// The size at which the next write sweeps.
+    sweep_at_len: usize,
+    /// The time after which the next write sweeps; `None` before the first write.
+    sweep_after: Option<Instant>,
+}
+
+impl Entries {
+    fn sweep_if_due(&mut self, now: Instant) {
+        let due = self.flows.len() >= self.sweep_at_len
+            || self.sweep_after.is_none_or(|after| now >= after);
+        if !due {
+            return;
+        }
+        self.flows.retain(|_, (deadline, _)| *deadline > now);
+        self.sweep_at_len = (self.flows.len() * 2).max(MIN_SWEEP_LEN);
+        self.sweep_after = Some(now + SWEEP_INTERVAL);
+    }
 }
 
 impl MemoryFlowStore {
@@ -24,6 +58,7 @@ impl MemoryFlowStore {
     pub fn len(&self) -> usize {
         let now = Instant::now();
         self.lock()
+            .flows
             .values()
             .filter(|(deadline, _)| *deadline > now)
             .count()
@@ -34,7 +69,7 @@ impl MemoryFlowStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, PendingFlow)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock cannot leave a half-written entry behind
         // (inserts and removes are single calls), so a poisoned map is still sound.
         self.entries
@@ -48,9 +83,14 @@ impl FlowStore for MemoryFlowStore {
         Box::pin(async move {
             let now = Instant::now();
             let mut entries = self.lock();
-            // Sweep on write, so abandoned flows cannot accumulate without bound.
-            entries.retain(|_, (deadline, _)| *deadline > now);
-            if entries.contains_key(key) {
+            entries.sweep_if_due(now);
+            // An expired flow under the key may not have been swept yet; it is
+            // replaced, as if it were gone.
+            if entries
+                .flows
+                .get(key)
+                .is_some_and(|(deadline, _)| *deadline > now)
+            {
                 return Err(StoreError::new(
                     StoreErrorKind::Conflict,
                     "the stored flow was kept",
@@ -60,14 +100,14 @@ impl FlowStore for MemoryFlowStore {
             let deadline = now
                 .checked_add(ttl)
                 .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
-            entries.insert(key.to_owned(), (deadline, flow));
+            entries.flows.insert(key.to_owned(), (deadline, flow));
             Ok(())
         })
     }
 
     fn take<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<PendingFlow>> {
         Box::pin(async move {
-            let removed = self.lock().remove(key);
+            let removed = self.lock().flows.remove(key);
             Ok(removed
                 .filter(|(deadline, _)| *deadline > Instant::now())
                 .map(|(_, flow)| flow))
@@ -100,6 +140,46 @@ mod tests {
             .unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn expired_flows_are_swept_once_the_map_has_doubled() {
+        let store = MemoryFlowStore::new();
+        let flow = super::super::conformance::sample_flow();
+        for i in 0..MIN_SWEEP_LEN {
+            store
+                .put(&format!("short-{i}"), flow.clone(), Duration::from_millis(1))
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Kept until a sweep is due: expiry is checked on every read regardless.
+        assert_eq!(store.lock().flows.len(), MIN_SWEEP_LEN);
+        assert!(store.is_empty());
+        store
+            .put("live", flow.clone(), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(store.lock().flows.len(), 1, "the write that reached the bound swept");
+        assert_eq!(store.take("live").await.unwrap(), Some(flow));
+    }
+
+    #[tokio::test]
+    async fn an_expired_flow_does_not_block_its_key() {
+        let store = MemoryFlowStore::new();
+        let flow = super::super::conformance::sample_flow();
+        store
+            .put("k", flow.clone(), Duration::from_millis(1))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let mut renewed = flow;
+        renewed.scope = "openid renewed".into();
+        store
+            .put("k", renewed.clone(), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(store.take("k").await.unwrap(), Some(renewed));
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
-// The IDEMIA Identity Proofing App client used as documented. Compiled and run by
-// trybuild; the async flow is only compiled (it would need IDEMIA), never called.
+// The IDEMIA Identity Proofing App client used as documented. Built and run as
+// a test; the async flow is only compiled (it would need IDEMIA), never called.
 use idspec::idemia_ipa::{
     test_users, verified_id, BaseUrl, Client, CreateSession, CreateSessionResponse, EndOfProcess,
     EndOfProcessStatus, Environment, Error, GetIdentity, GetProof, SessionStart,

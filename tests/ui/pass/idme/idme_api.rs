@@ -1,4 +1,4 @@
-// The ID.me client used as documented. Compiled and run by trybuild; the async flow
+// The ID.me client used as documented. Built and run as a test; the async flow
 // is only compiled (it would need ID.me), never called.
 use idspec::idme::{
     AuthorizationErrorCode, AuthorizationRequest, Claim, Client, Environment, Error, ErrorCode,

@@ -1,4 +1,4 @@
-// The imID client used as documented. Compiled and run by trybuild; the async flow
+// The imID client used as documented. Built and run as a test; the async flow
 // is only compiled (it would need imID), never called.
 use idspec::imid::{
     Acr, AuthorizationErrorCode, BackchannelRequest, Client, Environment, Error, ErrorCode,

@@ -1,5 +1,5 @@
-// The itsme client used as documented, in both variants. Compiled and run by
-// trybuild; the async flow is only compiled (it would need itsme), never called.
+// The itsme client used as documented, in both variants. Built and run as
+// a test; the async flow is only compiled (it would need itsme), never called.
 use idspec::itsme::{
     Acr, AuthorizationErrorCode, AuthorizationRequest, Claim, ClaimsRequest, Client, Display,
     Environment, Error, ErrorCode, Scope, TokenErrorCode, UiLocale, UserInfo,

@@ -1,4 +1,4 @@
-// The Mobile ID client used as documented. Compiled and run by trybuild; the async
+// The Mobile ID client used as documented. Built and run as a test; the async
 // flow is only compiled (it would need the real provider), never called.
 use idspec::mobileid::{
     test_users, Acr, AuthorizationRequest, Client, Environment, Error, ErrorCode, Hint,
