@@ -148,7 +148,11 @@ mod tests {
         let flow = super::super::conformance::sample_flow();
         for i in 0..MIN_SWEEP_LEN {
             store
-                .put(&format!("short-{i}"), flow.clone(), Duration::from_millis(1))
+                .put(
+                    &format!("short-{i}"),
+                    flow.clone(),
+                    Duration::from_millis(1),
+                )
                 .await
                 .unwrap();
         }
@@ -160,7 +164,11 @@ mod tests {
             .put("live", flow.clone(), Duration::from_secs(60))
             .await
             .unwrap();
-        assert_eq!(store.lock().flows.len(), 1, "the write that reached the bound swept");
+        assert_eq!(
+            store.lock().flows.len(),
+            1,
+            "the write that reached the bound swept"
+        );
         assert_eq!(store.take("live").await.unwrap(), Some(flow));
     }
 
