@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Inner;
 use crate::config::ConfigError;
-use crate::jose::{encrypt_to, sign_hmac, JoseError, JwksCache};
+use crate::jose::{encrypt_with, sign_hmac, JoseError, JwksCache};
 use crate::params::RequestObject;
 use crate::profile::RequestObjectProfile;
 use crate::Error;
@@ -68,33 +68,24 @@ pub(super) async fn build<C: crate::ProviderErrorCode>(
                 .ok_or(ConfigError::RequestObjectEncryption(
                     "the provider's spec does not encrypt request objects",
                 ))?;
-            let keys = provider_keys.encryption_keys().await?;
             // The first of the spec's algorithms that one of the provider's keys fits.
-            let (key, alg) = encryption
-                .alg
-                .iter()
-                .find_map(|alg| {
-                    let kty = if alg.starts_with("RSA") {
-                        "RSA"
-                    } else if alg.starts_with("ECDH") {
-                        "EC"
-                    } else {
-                        ""
-                    };
-                    keys.iter()
-                        .find(|k| k.key_type() == kty && k.algorithm().is_none_or(|a| a == *alg))
-                        .map(|k| (k, *alg))
-                })
-                .ok_or(ConfigError::RequestObjectEncryption(
+            let to = provider_keys.encrypter(encryption.alg).await?.ok_or(
+                ConfigError::RequestObjectEncryption(
                     "the provider publishes no encryption key for an allowed algorithm",
-                ))?;
+                ),
+            )?;
             let enc = encryption
                 .enc
                 .first()
                 .ok_or(ConfigError::RequestObjectEncryption(
                     "the spec lists no content encryption",
                 ))?;
-            Ok(encrypt_to(key, alg, enc, signed.as_bytes())?)
+            Ok(encrypt_with(
+                to.encrypter.as_ref(),
+                to.kid.as_deref(),
+                enc,
+                signed.as_bytes(),
+            )?)
         }
     }
 }

@@ -4,6 +4,8 @@
 //! fits), or, for symmetric key wrapping (`A128KW`...) and direct encryption
 //! (`dir`), derived from the client secret as OpenID Connect Core 10.2 says.
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use josekit::jwe::{self, JweDecrypter};
@@ -24,6 +26,17 @@ pub struct JweAlgorithms {
 
 /// Makes a decrypter from one of the relying party's keys.
 type MakeDecrypter<'a> = &'a dyn Fn(&Jwk) -> Result<Box<dyn JweDecrypter>, josekit::JoseError>;
+
+/// The key management algorithms that decrypt with one of the relying party's keys,
+/// whose decrypters `RelyingPartyKeys` keeps once built.
+pub(crate) const KEY_DECRYPTION_ALGS: [&str; 6] = [
+    "RSA-OAEP",
+    "RSA-OAEP-256",
+    "ECDH-ES",
+    "ECDH-ES+A128KW",
+    "ECDH-ES+A192KW",
+    "ECDH-ES+A256KW",
+];
 
 /// Whether a compact serialization is a JWE (five parts) rather than a JWS.
 pub fn is_jwe(compact: &str) -> bool {
@@ -171,7 +184,7 @@ fn decrypters(
     kid: Option<&str>,
     keys: &RelyingPartyKeys,
     client_secret: Option<&ClientSecret>,
-) -> Result<Vec<Box<dyn JweDecrypter>>, JoseError> {
+) -> Result<Vec<Arc<dyn JweDecrypter>>, JoseError> {
     let symmetric = |bytes: usize| -> Result<Vec<u8>, JoseError> {
         let secret = client_secret.ok_or(JoseError::NoDecryptionKey {
             alg: alg.to_owned(),
@@ -185,20 +198,13 @@ fn decrypters(
         Ok(digest[..bytes].to_vec())
     };
     let boxed = |result: Result<Box<dyn JweDecrypter>, josekit::JoseError>| {
-        result.map_err(JoseError::Crypto)
+        result.map(Arc::from).map_err(JoseError::Crypto)
     };
-    let candidates = || {
-        keys.decryption_keys()
-            .iter()
-            .filter(move |key: &&Jwk| kid.is_none() || key.key_id() == kid)
-            .collect::<Vec<_>>()
-    };
-    let from_keys = |make: MakeDecrypter<'_>| {
-        candidates()
-            .into_iter()
-            .filter_map(|key| make(key).ok())
-            .collect::<Vec<_>>()
-    };
+    let from_keys =
+        |make: MakeDecrypter<'_>| match KEY_DECRYPTION_ALGS.iter().position(|a| *a == alg) {
+            Some(slot) => keys.decrypters(kid, slot, |key| make(key).ok().map(Arc::from)),
+            None => Vec::new(),
+        };
     Ok(match alg {
         "RSA-OAEP" => from_keys(&|k| Ok(Box::new(jwe::RSA_OAEP.decrypter_from_jwk(k)?))),
         "RSA-OAEP-256" => from_keys(&|k| Ok(Box::new(jwe::RSA_OAEP_256.decrypter_from_jwk(k)?))),

@@ -3,10 +3,12 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use josekit::jwe::JweEncrypter;
 use josekit::jwk::Jwk;
 use josekit::jws::JwsVerifier;
 use url::Url;
 
+use super::encrypt::{encrypter, KEY_ENCRYPTION_ALGS};
 use super::{truncated, JoseError, SigningAlg};
 use crate::error::EndpointKind;
 use crate::http::HttpClient;
@@ -63,6 +65,15 @@ struct CachedKey {
     /// Verifiers built on first use, per asymmetric algorithm: building one parses
     /// the key, which costs more than verifying a signature with it.
     verifiers: [OnceLock<Option<Box<dyn JwsVerifier>>>; SigningAlg::ASYMMETRIC_COUNT],
+    /// Encrypters to this key built on first use, per key management algorithm
+    /// (`KEY_ENCRYPTION_ALGS`), for the same reason.
+    encrypters: [OnceLock<Option<Arc<dyn JweEncrypter>>>; KEY_ENCRYPTION_ALGS.len()],
+}
+
+/// An encrypter to one of the provider's keys, and that key's `kid`.
+pub(crate) struct ProviderEncrypter {
+    pub(crate) encrypter: Arc<dyn JweEncrypter>,
+    pub(crate) kid: Option<String>,
 }
 
 impl KeySet {
@@ -74,6 +85,17 @@ impl KeySet {
         self.keys.iter().filter(move |key| {
             kid.is_none_or(|kid| key.jwk.key_id() == Some(kid)) && alg.fits(&key.jwk)
         })
+    }
+
+    /// The keys a request object may be encrypted to: RSA or EC, for encryption.
+    fn encryption_keys(&self) -> impl Iterator<Item = &CachedKey> + '_ {
+        self.keys
+            .iter()
+            .filter(|key| matches!(key.jwk.key_type(), "RSA" | "EC"))
+            .filter(|key| key.jwk.key_use().is_none_or(|u| u == "enc"))
+            .filter(|key| {
+                key.jwk.is_for_key_operation("encrypt") || key.jwk.is_for_key_operation("wrapKey")
+            })
     }
 
     fn has_candidates(&self, kid: Option<&str>, alg: SigningAlg) -> bool {
@@ -165,34 +187,57 @@ impl JwksCache {
     /// The provider's encryption keys (`use: enc`, or no `use`, RSA or EC), for
     /// encrypting request objects to it. Fetches the JWKS if none is cached.
     pub async fn encryption_keys(&self) -> Result<Vec<Jwk>, JoseError> {
-        let cached = self
-            .shared
-            .current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let set = match cached {
-            Some(set) => set,
-            None => {
-                self.refresh().await?;
-                self.shared
-                    .current
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clone()
-                    .ok_or(JoseError::NoDecryptionKey { alg: "any".into() })?
-            }
-        };
+        let set = self.cached_or_fetched().await?;
         Ok(set
-            .keys
-            .iter()
-            .filter(|key| matches!(key.jwk.key_type(), "RSA" | "EC"))
-            .filter(|key| key.jwk.key_use().is_none_or(|u| u == "enc"))
-            .filter(|key| {
-                key.jwk.is_for_key_operation("encrypt") || key.jwk.is_for_key_operation("wrapKey")
-            })
+            .encryption_keys()
             .map(|key| (*key.jwk).clone())
             .collect())
+    }
+
+    /// An encrypter for the first of `algs` that one of the provider's encryption
+    /// keys fits (by key type, and by the key's `alg` if it names one), built once
+    /// per key and algorithm; `None` if no key fits any. Fetches the JWKS if none is
+    /// cached.
+    pub(crate) async fn encrypter(
+        &self,
+        algs: &[&str],
+    ) -> Result<Option<ProviderEncrypter>, JoseError> {
+        let set = self.cached_or_fetched().await?;
+        let fitting = algs.iter().find_map(|alg| {
+            let slot = KEY_ENCRYPTION_ALGS.iter().position(|known| known == alg)?;
+            let kty = if alg.starts_with("RSA") { "RSA" } else { "EC" };
+            set.encryption_keys()
+                .find(|key| {
+                    key.jwk.key_type() == kty && key.jwk.algorithm().is_none_or(|a| a == *alg)
+                })
+                .map(|key| (key, slot))
+        });
+        let Some((key, slot)) = fitting else {
+            return Ok(None);
+        };
+        let cell = &key.encrypters[slot];
+        let encrypter = match cell.get() {
+            Some(built) => built.clone(),
+            None => {
+                // Two first callers may both build one; the first stored is kept.
+                let built = Arc::from(encrypter(&key.jwk, KEY_ENCRYPTION_ALGS[slot])?);
+                cell.get_or_init(|| Some(built)).clone()
+            }
+        };
+        Ok(encrypter.map(|encrypter| ProviderEncrypter {
+            encrypter,
+            kid: key.jwk.key_id().map(str::to_owned),
+        }))
+    }
+
+    /// The cached key set, fetched first if there is none.
+    async fn cached_or_fetched(&self) -> Result<Arc<KeySet>, JoseError> {
+        if let Some(set) = self.current() {
+            return Ok(set);
+        }
+        self.refresh().await?;
+        self.current()
+            .ok_or(JoseError::NoDecryptionKey { alg: "any".into() })
     }
 
     /// Fetches the JWKS now, ignoring the rate limit.
@@ -324,6 +369,7 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<CachedKey>, &'static str> {
         .map(|jwk| CachedKey {
             jwk: Arc::new(jwk),
             verifiers: Default::default(),
+            encrypters: Default::default(),
         })
         .collect())
 }

@@ -5,9 +5,13 @@
 //! Rotation as providers document it: add the new key first; during the switch the
 //! old decryption keys still decrypt, and signing uses the newest key.
 
+use std::sync::{Arc, OnceLock};
+
+use josekit::jwe::JweDecrypter;
 use josekit::jwk::Jwk;
 use serde_json::Value;
 
+use super::decrypt::KEY_DECRYPTION_ALGS;
 use super::{JoseError, SigningAlg, SigningKey};
 
 /// The relying party's keys.
@@ -17,6 +21,23 @@ pub struct RelyingPartyKeys {
     signing: Vec<SigningKey>,
     /// Private JWKs, newest first.
     decryption: Vec<Jwk>,
+    /// One per decryption key, in the same order.
+    decrypters: Vec<Arc<DecrypterCache>>,
+}
+
+/// A decryption key's decrypters, built on first use per key management algorithm
+/// (`None` when the key does not fit it) and shared by clones: building one parses
+/// the private key, and OpenSSL then sets up the key's blinding on its first use,
+/// which together cost more than an RSA-2048 decryption itself.
+#[derive(Default)]
+pub(crate) struct DecrypterCache(
+    [OnceLock<Option<Arc<dyn JweDecrypter>>>; KEY_DECRYPTION_ALGS.len()],
+);
+
+impl std::fmt::Debug for DecrypterCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecrypterCache").finish_non_exhaustive()
+    }
 }
 
 impl RelyingPartyKeys {
@@ -35,6 +56,7 @@ impl RelyingPartyKeys {
     /// usable, so tokens encrypted to the previous key still decrypt during a rotation.
     pub fn with_decryption_key(mut self, key: Jwk) -> Self {
         self.decryption.insert(0, key);
+        self.decrypters.insert(0, Arc::default());
         self
     }
 
@@ -123,6 +145,22 @@ impl RelyingPartyKeys {
     /// The decryption keys, newest first.
     pub fn decryption_keys(&self) -> &[Jwk] {
         &self.decryption
+    }
+
+    /// The decrypters of the keys named `kid` (every key when `None`) for the key
+    /// management algorithm `KEY_DECRYPTION_ALGS[slot]`, made by `make` on first use.
+    pub(crate) fn decrypters(
+        &self,
+        kid: Option<&str>,
+        slot: usize,
+        make: impl Fn(&Jwk) -> Option<Arc<dyn JweDecrypter>>,
+    ) -> Vec<Arc<dyn JweDecrypter>> {
+        self.decryption
+            .iter()
+            .zip(&self.decrypters)
+            .filter(|(key, _)| kid.is_none() || key.key_id() == kid)
+            .filter_map(|(key, cache)| cache.0.get(slot)?.get_or_init(|| make(key)).clone())
+            .collect()
     }
 
     /// The public JWK set to serve at the relying party's `jwks_uri`: every signing

@@ -23,6 +23,7 @@ pub(crate) mod testing;
 pub use alg::SigningAlg;
 pub use decrypt::{decrypt, is_jwe, JweAlgorithms};
 pub use encrypt::encrypt_to;
+pub(crate) use encrypt::encrypt_with;
 pub use jwks::{JwksCache, DEFAULT_MAX_AGE, DEFAULT_MIN_REFETCH_INTERVAL};
 pub use keys::RelyingPartyKeys;
 pub use sign::{sign_hmac, SigningKey};

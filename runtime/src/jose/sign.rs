@@ -1,6 +1,8 @@
 //! Signing compact JWS: what a relying party signs (request objects, client
 //! assertions, in later flows) and what the sandbox signs as a provider.
 
+use std::sync::{Arc, OnceLock};
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use josekit::jwk::alg::ec::EcCurve;
@@ -16,6 +18,11 @@ pub struct SigningKey {
     alg: SigningAlg,
     private: Jwk,
     public: Jwk,
+    /// Signers built on first use, per algorithm, shared by clones and retargeted
+    /// copies (they hold the same key): building one parses the private key, and
+    /// OpenSSL then sets up the key's blinding on its first signature, which together
+    /// cost more than an RSA-2048 signature itself.
+    signers: Arc<[OnceLock<Box<dyn JwsSigner>>; SigningAlg::ASYMMETRIC_COUNT]>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -72,6 +79,7 @@ impl SigningKey {
             alg,
             private: self.private.clone(),
             public: self.public.clone(),
+            signers: self.signers.clone(),
         })
     }
 
@@ -87,6 +95,7 @@ impl SigningKey {
             alg,
             private,
             public,
+            signers: Arc::default(),
         })
     }
 
@@ -116,6 +125,38 @@ impl SigningKey {
         claims: &Map<String, Value>,
         typ: Option<&str>,
     ) -> Result<String, JoseError> {
+        let signer = self.signer()?;
+        let mut header = Map::new();
+        header.insert("alg".into(), self.alg.as_str().into());
+        if let Some(kid) = self.kid() {
+            header.insert("kid".into(), kid.into());
+        }
+        if let Some(typ) = typ {
+            header.insert("typ".into(), typ.into());
+        }
+        compact(&header, claims, |input| {
+            signer.sign(input).map_err(JoseError::Crypto)
+        })
+    }
+
+    /// The signer for `alg`, built on first use.
+    fn signer(&self) -> Result<&dyn JwsSigner, JoseError> {
+        let cell = self
+            .alg
+            .asymmetric_index()
+            .and_then(|index| self.signers.get(index))
+            .ok_or_else(|| JoseError::UnsupportedAlg {
+                alg: self.alg.as_str().to_owned(),
+            })?;
+        if let Some(signer) = cell.get() {
+            return Ok(signer.as_ref());
+        }
+        // Two first callers may both build one; the first stored is kept.
+        let built = self.build_signer()?;
+        Ok(cell.get_or_init(|| built).as_ref())
+    }
+
+    fn build_signer(&self) -> Result<Box<dyn JwsSigner>, JoseError> {
         let signer: Box<dyn JwsSigner> = match self.alg {
             SigningAlg::RS256 => Box::new(
                 jws::RS256
@@ -168,17 +209,7 @@ impl SigningKey {
                 })
             }
         };
-        let mut header = Map::new();
-        header.insert("alg".into(), self.alg.as_str().into());
-        if let Some(kid) = self.kid() {
-            header.insert("kid".into(), kid.into());
-        }
-        if let Some(typ) = typ {
-            header.insert("typ".into(), typ.into());
-        }
-        compact(&header, claims, |input| {
-            signer.sign(input).map_err(JoseError::Crypto)
-        })
+        Ok(signer)
     }
 }
 

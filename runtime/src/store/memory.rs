@@ -1,5 +1,6 @@
 //! The in-process store.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -84,23 +85,26 @@ impl FlowStore for MemoryFlowStore {
             let now = Instant::now();
             let mut entries = self.lock();
             entries.sweep_if_due(now);
-            // An expired flow under the key may not have been swept yet; it is
-            // replaced, as if it were gone.
-            if entries
-                .flows
-                .get(key)
-                .is_some_and(|(deadline, _)| *deadline > now)
-            {
-                return Err(StoreError::new(
-                    StoreErrorKind::Conflict,
-                    "the stored flow was kept",
-                ));
-            }
             // A ttl too large for an Instant keeps the flow until the process ends.
             let deadline = now
                 .checked_add(ttl)
                 .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
-            entries.flows.insert(key.to_owned(), (deadline, flow));
+            // One lookup: the key is hashed once. An expired flow under the key may
+            // not have been swept yet; it is replaced, as if it were gone.
+            match entries.flows.entry(key.to_owned()) {
+                Entry::Occupied(held) if held.get().0 > now => {
+                    return Err(StoreError::new(
+                        StoreErrorKind::Conflict,
+                        "the stored flow was kept",
+                    ));
+                }
+                Entry::Occupied(mut expired) => {
+                    expired.insert((deadline, flow));
+                }
+                Entry::Vacant(free) => {
+                    free.insert((deadline, flow));
+                }
+            }
             Ok(())
         })
     }
