@@ -6,6 +6,7 @@ use std::str::FromStr;
 use josekit::jwk::Jwk;
 use josekit::jws::JwsVerifier;
 
+use super::ecdsa::EcdsaVerifier;
 use super::{truncated, JoseError};
 
 /// A JWS signing algorithm (RFC 7518 3.1, RFC 8037).
@@ -130,13 +131,14 @@ impl SigningAlg {
     }
 
     /// A verifier for this (asymmetric) algorithm from a public JWK; `None` when the
-    /// key is unusable (malformed, RSA under 2048 bits) or the algorithm is HMAC.
-    pub(crate) fn verifier(self, jwk: &Jwk) -> Option<Box<dyn JwsVerifier>> {
+    /// key is unusable (malformed, RSA under 2048 bits, an EC point off its curve) or
+    /// the algorithm is HMAC.
+    pub(crate) fn verifier(self, jwk: &Jwk) -> Option<Verifier> {
         use josekit::jws;
         fn boxed<V: JwsVerifier + 'static>(
             verifier: Result<V, josekit::JoseError>,
-        ) -> Option<Box<dyn JwsVerifier>> {
-            verifier.ok().map(|v| Box::new(v) as Box<dyn JwsVerifier>)
+        ) -> Option<Verifier> {
+            verifier.ok().map(|v| Verifier::Josekit(Box::new(v)))
         }
         match self {
             Self::RS256 => boxed(jws::RS256.verifier_from_jwk(jwk)),
@@ -145,9 +147,9 @@ impl SigningAlg {
             Self::PS256 => boxed(jws::PS256.verifier_from_jwk(jwk)),
             Self::PS384 => boxed(jws::PS384.verifier_from_jwk(jwk)),
             Self::PS512 => boxed(jws::PS512.verifier_from_jwk(jwk)),
-            Self::ES256 => boxed(jws::ES256.verifier_from_jwk(jwk)),
-            Self::ES384 => boxed(jws::ES384.verifier_from_jwk(jwk)),
-            Self::ES512 => boxed(jws::ES512.verifier_from_jwk(jwk)),
+            Self::ES256 | Self::ES384 | Self::ES512 => {
+                EcdsaVerifier::from_jwk(self, jwk).map(Verifier::Ecdsa)
+            }
             Self::EdDSA => boxed(jws::EdDSA.verifier_from_jwk(jwk)),
             Self::HS256 | Self::HS384 | Self::HS512 => None,
         }
@@ -165,6 +167,26 @@ impl SigningAlg {
         // josekit refuses keys shorter than the hash output, as RFC 7518 3.2 requires.
         .map_err(|_| JoseError::WeakClientSecret { alg: self })?;
         signer.sign(message).map_err(JoseError::Crypto)
+    }
+}
+
+/// A signature verifier for one key and algorithm, built once and cached with the
+/// key.
+#[derive(Debug)]
+pub(crate) enum Verifier {
+    /// ES256, ES384, ES512.
+    Ecdsa(EcdsaVerifier),
+    /// RSA and EdDSA, through josekit.
+    Josekit(Box<dyn JwsVerifier>),
+}
+
+impl Verifier {
+    /// Whether `signature` signs `message`.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Self::Ecdsa(verifier) => verifier.verify(message, signature),
+            Self::Josekit(verifier) => verifier.verify(message, signature).is_ok(),
+        }
     }
 }
 

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use josekit::jwe::JweEncrypter;
 use josekit::jwk::Jwk;
-use josekit::jws::JwsVerifier;
 use url::Url;
 
+use super::alg::Verifier;
 use super::encrypt::{encrypter, KEY_ENCRYPTION_ALGS};
 use super::{truncated, JoseError, SigningAlg};
 use crate::error::EndpointKind;
@@ -64,7 +64,7 @@ struct CachedKey {
     jwk: Arc<Jwk>,
     /// Verifiers built on first use, per asymmetric algorithm: building one parses
     /// the key, which costs more than verifying a signature with it.
-    verifiers: [OnceLock<Option<Box<dyn JwsVerifier>>>; SigningAlg::ASYMMETRIC_COUNT],
+    verifiers: [OnceLock<Option<Verifier>>; SigningAlg::ASYMMETRIC_COUNT],
     /// Encrypters to this key built on first use, per key management algorithm
     /// (`KEY_ENCRYPTION_ALGS`), for the same reason.
     encrypters: [OnceLock<Option<Arc<dyn JweEncrypter>>>; KEY_ENCRYPTION_ALGS.len()],
@@ -124,7 +124,7 @@ impl KeySet {
                 continue;
             };
             usable = true;
-            if verifier.verify(message, signature).is_ok() {
+            if verifier.verify(message, signature) {
                 return Ok(key.jwk.clone());
             }
         }

@@ -11,6 +11,7 @@
 
 mod alg;
 mod decrypt;
+mod ecdsa;
 mod encrypt;
 mod jwks;
 mod keys;
