@@ -11,6 +11,8 @@
 //! endpoint, `error:token:<code>` (or `userinfo:`, `revocation:`) at that endpoint
 //! once the person has signed in. It is as strict as the provider's document about what
 //! a client sends, so that a client bug shows up here rather than in production.
+//! Every request it receives is counted per route ([`Sandbox::requests`]), so that a
+//! test can see which round trips a client made.
 //!
 //! Backchannel providers (imID) have no front channel: the relying party posts a
 //! signed request naming the user, the user answers on their phone (a scripted user
@@ -52,6 +54,7 @@ mod page;
 mod proofing;
 mod request;
 mod request_object;
+mod requests;
 mod routes;
 mod state;
 mod trigger;
@@ -65,6 +68,7 @@ use url::Url;
 
 pub use backchannel::NotificationRecord;
 pub use proofing::WebhookRecord;
+pub use requests::RequestCounts;
 pub use state::{SandboxClient, UserinfoResponse};
 
 /// How a sandbox is set up.
@@ -122,6 +126,7 @@ pub struct Sandbox {
     address: SocketAddr,
     base_url: Url,
     issuer: String,
+    requests: requests::Counter,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -140,7 +145,8 @@ impl Sandbox {
             issuer.clone(),
             options,
         )?);
-        let router = routes::router(Arc::clone(&state));
+        let requests = requests::Counter::default();
+        let router = routes::router(Arc::clone(&state), &requests);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let served = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -156,6 +162,7 @@ impl Sandbox {
             address,
             base_url,
             issuer,
+            requests,
             shutdown: Some(shutdown),
         })
     }
@@ -208,6 +215,14 @@ impl Sandbox {
     /// The socket address.
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// How many requests the sandbox has received since it started, per route: the
+    /// path of each of [`Sandbox::endpoints`] (the login page's form posts to
+    /// `/sandbox/interaction/{id}`). Two snapshots give what happened between them
+    /// ([`RequestCounts::since`]), e.g. the round trips a client makes per login.
+    pub fn requests(&self) -> RequestCounts {
+        self.requests.snapshot()
     }
 
     /// Publishes a new signing key and signs with it from now on; the previous key

@@ -30,10 +30,20 @@ impl Decision {
 
 /// A client that shows redirects instead of following them, as a test needs to.
 fn user_agent() -> Result<reqwest::Client, UserAgentError> {
-    reqwest::Client::builder()
+    // Built once: a new client reads and parses the system's CA bundle, which cost
+    // more than the whole sign-in (150 ms of CPU each). Sharing it is sound: it
+    // keeps no cookies, and with no idle connections kept none outlives the test
+    // (and Tokio runtime) that opened it.
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
         .build()
-        .map_err(|e| UserAgentError(format!("cannot build the user agent: {e}")))
+        .map_err(|e| UserAgentError(format!("cannot build the user agent: {e}")))?;
+    Ok(CLIENT.get_or_init(|| client).clone())
 }
 
 /// The user agent failed: the page or a redirect was not what the sandbox serves.

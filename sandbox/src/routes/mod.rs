@@ -17,6 +17,7 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::requests::{CountedRouter, Counter};
 use crate::state::State;
 
 /// The endpoint paths of a sandbox for a spec.
@@ -91,13 +92,14 @@ pub(crate) const ROTATE_KEYS: &str = "/sandbox/rotate-keys";
 /// The simulated phone of a backchannel provider.
 pub(crate) const PHONE: &str = "/sandbox/phone";
 
-pub(crate) fn router(state: Arc<State>) -> Router {
+/// Every route, its requests counted in `requests`.
+pub(crate) fn router(state: Arc<State>, requests: &Counter) -> Router {
     // A rest provider has none of the login endpoints: its own paths only.
     if let Some(rest) = crate::proofing::Rest::of(&state) {
-        return proofing::router(rest);
+        return proofing::router(rest, requests);
     }
     let paths = Paths::of(&state.spec);
-    let router = Router::new();
+    let router = CountedRouter::new(requests);
     // A backchannel provider has no front channel: its requests are posted by the
     // relying party's server, and the person answers on the phone.
     let router = if state.spec.backchannel.is_some() {

@@ -19,13 +19,14 @@ use url::Url;
 use super::{map, pairs};
 use crate::errors::{bearer_challenge, error_page, no_store, SandboxError};
 use crate::proofing::{self, page, Rest, SessionProblem};
+use crate::requests::{CountedRouter, Counter};
 
 /// The grant type the token endpoint serves.
 const CLIENT_CREDENTIALS: &str = "client_credentials";
 
-pub(crate) fn router(rest: Rest) -> Router {
+pub(crate) fn router(rest: Rest, requests: &Counter) -> Router {
     let config = &rest.proofing.config;
-    Router::new()
+    CountedRouter::new(requests)
         .route(&config.token.route(), post(token))
         .route(&config.sessions.route(), post(create_session))
         .route(&config.start.route(), get(start_page).post(start_choice))

@@ -25,7 +25,13 @@ fn client_secret_client() -> Result<Client, ConfigError> {
 
 fn request() -> AuthorizationRequest {
     AuthorizationRequest::new("EXAMPLE")
-        .scopes([Scope::Profile, Scope::Eid, Scope::Phone, Scope::Email, Scope::Address])
+        .scopes([
+            Scope::Profile,
+            Scope::Eid,
+            Scope::Phone,
+            Scope::Email,
+            Scope::Address,
+        ])
         .acr_values([Acr::Advanced])
         .ui_locales([UiLocale::Nl, UiLocale::Fr])
         .display(Display::Page)

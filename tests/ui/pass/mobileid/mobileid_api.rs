@@ -91,7 +91,11 @@ fn main() {
         params.scopes(),
         ["openid", "phone", "profile", "mid_location"]
     );
-    let names: Vec<&str> = params.params().iter().map(|(name, _)| name.as_ref()).collect();
+    let names: Vec<&str> = params
+        .params()
+        .iter()
+        .map(|(name, _)| name.as_ref())
+        .collect();
     assert_eq!(names, ["acr_values", "login_hint", "dtbd", "ui_locales"]);
     assert_eq!(Acr::from("mid_al4_any".to_owned()), Acr::MidAl4Any);
     assert_eq!(Acr::MidAl4Any.to_string(), "mid_al4_any");
