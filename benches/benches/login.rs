@@ -289,8 +289,8 @@ fn record_trips(trips: &[(&'static str, Trips)]) {
         "login round trips (user agent)",
         &[Figure::new("user agent", user_agent, "requests/login")],
         "The scripted person's requests per login, the same for every relying party: \
-         the authorization endpoint's login page and the form's post, each login with \
-         a new HTTP client (a person's own browser). Part of every login measured in \
+         the authorization endpoint's login page and the form's post, each on a new \
+         connection (a person's own browser). Part of every login measured in \
          `login`, not of the relying party's round trips.",
     )
     .expect("the user agent's requests are recorded");

@@ -120,7 +120,12 @@ fn read_criterion(new: &Path) -> Option<(String, Row)> {
         group,
         Row {
             id: benchmark["function_id"].as_str()?.to_owned(),
-            value: estimates["mean"]["point_estimate"].as_f64()?,
+            // The slope of time against iterations where criterion measured one
+            // (its own headline figure, steadier than the mean on a busy machine),
+            // else the mean.
+            value: estimates["slope"]["point_estimate"]
+                .as_f64()
+                .or_else(|| estimates["mean"]["point_estimate"].as_f64())?,
             unit: "ns".to_owned(),
             per_iteration,
         },
