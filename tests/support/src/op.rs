@@ -324,10 +324,35 @@ pub(crate) struct Started {
 pub(crate) async fn spawn_provider(what: &str, script: &str, env: &[(&str, String)]) -> Started {
     let dir = op_dir();
     ensure_installed(&dir).await;
+    // A start that hangs is retried once with a new process: on a fresh clone one
+    // `node` start in many hung silently past the bound while the next started in
+    // a second. A provider that fails exits, and is reported at once.
+    match start_once(&dir, what, script, env).await {
+        Ok(started) => started,
+        Err(first) => {
+            eprintln!(
+                "{first}
+(retrying with a new process)"
+            );
+            start_once(&dir, what, script, env)
+                .await
+                .unwrap_or_else(|second| panic!("{second}"))
+        }
+    }
+}
+
+/// One `node <script>`, ready; `Err` (with the message) if it did not print its
+/// ready line within [`READY_TIMEOUT`], after killing it.
+async fn start_once(
+    dir: &std::path::Path,
+    what: &str,
+    script: &str,
+    env: &[(&str, String)],
+) -> Result<Started, String> {
     let mut command = Command::new("node");
     command
         .arg(script)
-        .current_dir(&dir)
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -367,21 +392,21 @@ pub(crate) async fn spawn_provider(what: &str, script: &str, env: &[(&str, Strin
         Err(_) => {
             let _ = child.start_kill();
             let _ = tokio::time::timeout(Duration::from_secs(2), stderr_task).await;
-            panic!(
+            return Err(format!(
                 "{what} (node {script}) did not print its ready line within {} s\n{}",
                 READY_TIMEOUT.as_secs(),
                 tail(&log)
-            );
+            ));
         }
     };
     // Nothing more is expected on stdout, but a full pipe would block the server.
     tokio::spawn(drain_stdout(stdout, log.clone()));
     Url::parse(&issuer)
         .unwrap_or_else(|err| panic!("{what} announced an invalid issuer {issuer:?}: {err}"));
-    Started {
+    Ok(Started {
         child,
         stdin,
         issuer,
         log,
-    }
+    })
 }
