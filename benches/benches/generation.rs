@@ -3,7 +3,8 @@
 //! - `idspec`, per spec: load (parse with source positions), validate, generate the
 //!   token stream and render it with prettyplease, as `build.rs` and `provider!`
 //!   do; for all specs, the build script's whole job (`generate_providers`: read
-//!   every spec, generate, write the modules when they changed).
+//!   every spec, generate each on a thread of its own, write the modules when
+//!   they changed).
 //! - `stage: …`: the same broken into its stages, to show where the time goes.
 //! - `limit: YAML parse`: reading the same YAML into a `serde_yaml::Value`, the
 //!   least any YAML-spec generator pays before it knows anything of the spec.
