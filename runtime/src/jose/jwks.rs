@@ -398,6 +398,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn encrypters_fit_the_algorithm_and_are_built_once() {
+        let (rsa, ec) = (Keys::rsa("r1"), Keys::ec("e1"));
+        let server = serve(&[&rsa, &ec]).await;
+        let jwks = cache(&server);
+        let to_rsa = jwks.encrypter(&["RSA-OAEP-256"]).await.unwrap().unwrap();
+        assert_eq!(to_rsa.kid.as_deref(), Some("r1"));
+        let again = jwks.encrypter(&["RSA-OAEP-256"]).await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&to_rsa.encrypter, &again.encrypter), "kept");
+        // The first of the allowed algorithms that a published key fits.
+        let to_ec = jwks
+            .encrypter(&["A128KW", "ECDH-ES", "RSA-OAEP"])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(to_ec.kid.as_deref(), Some("e1"));
+        assert!(jwks.encrypter(&["A128KW", "dir"]).await.unwrap().is_none());
+        assert_eq!(server.hits(PATH), 1);
+
+        // What it encrypts, the key's holder decrypts.
+        let compact =
+            super::super::encrypt_with(to_rsa.encrypter.as_ref(), Some("r1"), "A256GCM", b"jwt")
+                .unwrap();
+        let decrypter = josekit::jwe::RSA_OAEP_256
+            .decrypter_from_jwk(&rsa.private)
+            .unwrap();
+        let (plaintext, _) = josekit::jwe::deserialize_compact(&compact, &decrypter).unwrap();
+        assert_eq!(plaintext, b"jwt");
+    }
+
+    #[tokio::test]
+    async fn no_encrypter_when_no_key_can_encrypt() {
+        let ed = Keys::ed("d1");
+        let server = serve(&[&ed]).await;
+        let jwks = cache(&server);
+        assert!(jwks
+            .encrypter(&["RSA-OAEP", "ECDH-ES"])
+            .await
+            .unwrap()
+            .is_none());
+    }
+
+    #[tokio::test]
     async fn selects_by_kid_and_alg_and_caches() {
         let (rsa, ec) = (Keys::rsa("r1"), Keys::ec("e1"));
         let server = serve(&[&rsa, &ec]).await;
